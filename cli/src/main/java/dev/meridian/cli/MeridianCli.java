@@ -1,5 +1,205 @@
 package dev.meridian.cli;
 
-public final class MeridianCli {
-  public static void main(String[] args) {}
+import dev.meridian.bench.ClocksBench;
+import dev.meridian.examples.ClocksDemo;
+import dev.meridian.sim.Scenario;
+import dev.meridian.sim.ScenarioRunner;
+import dev.meridian.sim.SimulationResult;
+import dev.meridian.sim.clocks.ClockVariant;
+import dev.meridian.sim.clocks.ClocksScenario;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line behind {@code ./meridian}. Exit status: 0 on success, 1 when a simulation found
+ * a violation or a run failed, 2 on a usage error (unknown subcommand, flag or value).
+ */
+@Command(
+    name = "meridian",
+    mixinStandardHelpOptions = true,
+    version = "meridian 0.1.0-SNAPSHOT",
+    description = "Fault-tolerant replication for the JVM: demo, simulations and benchmarks.",
+    subcommands = {
+      MeridianCli.Demo.class,
+      MeridianCli.Sim.class,
+      MeridianCli.Bench.class,
+    })
+public final class MeridianCli implements Runnable {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  /** Scenario name → how to build it for a given broken variant (null: correct). */
+  static final Map<String, Function<String, Scenario>> SCENARIOS = new LinkedHashMap<>();
+
+  static {
+    SCENARIOS.put("clocks", variant -> new ClocksScenario(5,
+        variant == null ? ClockVariant.CORRECT : ClockVariant.fromFlag(variant)));
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    // UTF-8 whatever the locale: output uses → and ∥.
+    return new CommandLine(new MeridianCli())
+        .setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true))
+        .setErr(new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
+  }
+
+  /** The command's output as a print stream, for code that prints to one. */
+  static PrintStream stream(CommandLine cmd) {
+    PrintWriter writer = cmd.getOut();
+    return new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        throw new UnsupportedOperationException("byte output");
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        writer.write(new String(b, off, len, StandardCharsets.UTF_8));
+        writer.flush();
+      }
+    }, true, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing subcommand: one of demo, sim, bench");
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "Run the demo: a simulated run of three processes with Lamport and vector"
+          + " timestamps, and which events happened before which.")
+  static final class Demo implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "7",
+        description = "Seed of the simulated run (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+      return ClocksDemo.run(seed, stream(spec.commandLine())) ? 0 : 1;
+    }
+  }
+
+  @Command(name = "sim", mixinStandardHelpOptions = true,
+      description = {
+        "Run a scenario in the deterministic simulator over many seeds and check its properties"
+            + " after every event.",
+        "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
+            + " when V = 0.",
+        "Scenarios: clocks."
+      })
+  static final class Sim implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks.")
+    String scenario;
+
+    @Option(names = "--seeds", paramLabel = "N",
+        description = "How many seeds to run: S, S+1, ..., S+N-1 (default: 100, or 1 when --seed"
+            + " is given).")
+    Long seeds;
+
+    @Option(names = "--seed", paramLabel = "S",
+        description = "First seed (default: 1). Alone, replays just that seed, e.g. one printed"
+            + " with a violation.")
+    Long seed;
+
+    @Option(names = "--trace",
+        description = "Print every event of each run (use with one or a few seeds).")
+    boolean trace;
+
+    @Option(names = "--broken", paramLabel = "VARIANT",
+        description = "Run a deliberately broken variant to see the checkers catch it. For clocks:"
+            + " no-merge-on-receive, no-increment-on-send, lamport-no-max, hlc-ignores-remote,"
+            + " hlc-no-offset-check.")
+    String broken;
+
+    @Override
+    public Integer call() {
+      CommandLine cmd = spec.commandLine();
+      Function<String, Scenario> factory = SCENARIOS.get(scenario);
+      if (factory == null) {
+        throw new ParameterException(cmd, "unknown scenario '" + scenario + "'; known: "
+            + String.join(", ", SCENARIOS.keySet()));
+      }
+      if (seeds != null && seeds < 1) {
+        throw new ParameterException(cmd, "--seeds must be >= 1, got " + seeds);
+      }
+      if (seed != null && seed < 0) {
+        throw new ParameterException(cmd, "--seed must be >= 0, got " + seed);
+      }
+      Scenario s;
+      try {
+        s = factory.apply(broken);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(cmd, "--broken: " + e.getMessage());
+      }
+      long first = seed != null ? seed : 1;
+      long count = seeds != null ? seeds : seed != null ? 1 : 100;
+      PrintWriter out = cmd.getOut();
+      ScenarioRunner.Summary summary = ScenarioRunner.run(s, first, count, trace,
+          (SimulationResult r) -> {
+            if (trace) {
+              out.println("--- seed " + r.seed() + ": " + r.events() + " events, fingerprint "
+                  + Long.toHexString(r.fingerprint()));
+              r.trace().forEach(out::println);
+            }
+            r.violation().ifPresent(v -> {
+              out.println("violation: " + v);
+              out.println("  replay: ./meridian sim " + scenario
+                  + (broken != null ? " --broken " + broken : "") + " --seed " + v.seed()
+                  + " --trace");
+            });
+            out.flush();
+          });
+      out.println(summary.line());
+      out.flush();
+      return summary.violations() == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "bench", mixinStandardHelpOptions = true,
+      description = {
+        "Run a benchmark. The last line is one line of key=value figures.",
+        "Benchmarks: clocks (JMH: VectorClock compare, merge, encode, decode for 3, 16, 128"
+            + " members)."
+      })
+  static final class Bench implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: clocks.")
+    String name;
+
+    @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
+        + " figures to quote.")
+    boolean quick;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!name.equals("clocks")) {
+        throw new ParameterException(spec.commandLine(),
+            "unknown benchmark '" + name + "'; known: clocks");
+      }
+      ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
+          stream(spec.commandLine()));
+      return 0;
+    }
+  }
 }
