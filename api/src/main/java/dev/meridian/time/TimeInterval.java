@@ -59,9 +59,14 @@ public record TimeInterval(long earliest, long latest) {
     return earliest <= other.latest && other.earliest <= latest;
   }
 
-  /** {@code latest - earliest}: how much is not known. */
+  /**
+   * {@code latest - earliest}: how much is not known.
+   *
+   * @throws ArithmeticException if the width does not fit in a long (ends more than {@link
+   *     Long#MAX_VALUE} ns apart)
+   */
   public long widthNanos() {
-    return latest - earliest;
+    return Math.subtractExact(latest, earliest);
   }
 
   @Override

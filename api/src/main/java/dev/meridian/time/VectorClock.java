@@ -286,9 +286,14 @@ public final class VectorClock {
     for (int k = 0; k < count; k++) {
       int at = in.pos;
       long len = in.readVarint("length of node id " + k);
-      if (len < 1 || len > NodeId.MAX_LENGTH || len > bytes.length - in.pos) {
+      if (len < 1 || len > NodeId.MAX_LENGTH) {
         throw new IllegalArgumentException(
             "encoded vector clock: node id " + k + " at byte " + at + " has invalid length " + len);
+      }
+      if (len > bytes.length - in.pos) {
+        throw new IllegalArgumentException(
+            "encoded vector clock is truncated: node id " + k + " at byte " + at + " has length "
+                + len + " but only " + (bytes.length - in.pos) + " bytes are left");
       }
       String id = new String(bytes, in.pos, (int) len, StandardCharsets.US_ASCII);
       in.pos += (int) len;
@@ -333,7 +338,7 @@ public final class VectorClock {
       if (pos >= bytes.length) {
         throw truncated(what);
       }
-      return bytes[pos++];
+      return bytes[pos++] & 0xFF; // unsigned, so a version byte 0xFF reads as 255, not -1
     }
 
     /** An unsigned varint of at most 63 bits (counters and lengths are non-negative longs). */
