@@ -8,8 +8,13 @@ import dev.meridian.sim.NetworkModel;
 import dev.meridian.sim.Scenario;
 import dev.meridian.sim.Simulation;
 import dev.meridian.sim.SimulationResult;
+import dev.meridian.sim.Checker;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The {@code clocks} scenario: {@link ClockCore} processes exchanging messages over a lossy,
@@ -23,28 +28,57 @@ public final class ClocksScenario implements Scenario {
   /** Maximum offset of the hybrid clocks: above any two healthy clocks' difference (≤ 40 ms). */
   public static final long HLC_MAX_OFFSET_NANOS = 100_000_000L;
 
+  /** The checkers of this scenario by name, in the order they run. */
+  public static final Map<String, Supplier<Checker<ClockMessage>>> CHECKERS = checkers();
+
   private final int processes;
   private final ClockVariant variant;
+  private final Set<String> enabledCheckers;
 
-  /** The standard scenario: five processes, correct clocks. */
+  /** The standard scenario: five processes, correct clocks, every checker. */
   public ClocksScenario() {
     this(5, ClockVariant.CORRECT);
   }
 
-  /**
-   * @param processes how many processes, at least 2
-   * @param variant which clock rules the processes follow
-   * @throws IllegalArgumentException if {@code processes < 2} or {@code variant} is null
-   */
+  /** {@code processes} processes following {@code variant}, every checker. */
   public ClocksScenario(int processes, ClockVariant variant) {
+    this(processes, variant, CHECKERS.keySet());
+  }
+
+  /**
+   * @param processes how many processes, 2..64
+   * @param variant which clock rules the processes follow
+   * @param checkers names of the checkers to run (keys of {@link #CHECKERS}): running one alone
+   *     shows that it, and not another, catches a broken variant
+   * @throws IllegalArgumentException if {@code processes} is out of range, {@code variant} is
+   *     null, or a checker name is unknown
+   */
+  public ClocksScenario(int processes, ClockVariant variant, Set<String> checkers) {
     if (processes < 2 || processes > 64) {
       throw new IllegalArgumentException("clocks scenario needs 2..64 processes, got " + processes);
     }
     if (variant == null) {
       throw new IllegalArgumentException("clock variant must not be null");
     }
+    for (String name : checkers) {
+      if (!CHECKERS.containsKey(name)) {
+        throw new IllegalArgumentException(
+            "unknown checker '" + name + "'; known: " + CHECKERS.keySet());
+      }
+    }
     this.processes = processes;
     this.variant = variant;
+    this.enabledCheckers = Set.copyOf(checkers);
+  }
+
+  private static Map<String, Supplier<Checker<ClockMessage>>> checkers() {
+    Map<String, Supplier<Checker<ClockMessage>>> all = new LinkedHashMap<>();
+    all.put("vector-clock-order", ClockCheckers::vectorClockOrder);
+    all.put("lamport-order", ClockCheckers::lamportOrder);
+    all.put("hlc-order", ClockCheckers::hybridOrder);
+    all.put("hlc-offset-bound", () -> ClockCheckers.hybridOffsetBound(HLC_MAX_OFFSET_NANOS));
+    all.put("gossip-convergence", ClockCheckers::gossipConvergence);
+    return java.util.Collections.unmodifiableMap(all);
   }
 
   @Override
@@ -58,7 +92,7 @@ public final class ClocksScenario implements Scenario {
     for (int i = 1; i <= processes; i++) {
       members.add(NodeId.of("n" + i));
     }
-    return Simulation.<ClockMessage>builder()
+    Simulation.Builder<ClockMessage> builder = Simulation.<ClockMessage>builder()
         .seed(seed)
         .members(members)
         .cores(ctx -> new ClockCore(ctx.incarnationId(), ctx.self(), ctx.members(), ctx.random(),
@@ -69,13 +103,12 @@ public final class ClocksScenario implements Scenario {
         .faults(new FaultModel(150_000_000L, 10, 6, 8, 1, 2, 20_000_000L, 200_000_000L))
         .phases(1_000_000_000L, 500_000_000L)
         .maxEvents(1_000_000)
-        .keepTrace(keepTrace)
-        .checker(ClockCheckers::vectorClockOrder)
-        .checker(ClockCheckers::lamportOrder)
-        .checker(ClockCheckers::hybridOrder)
-        .checker(() -> ClockCheckers.hybridOffsetBound(HLC_MAX_OFFSET_NANOS))
-        .checker(ClockCheckers::gossipConvergence)
-        .build()
-        .run();
+        .keepTrace(keepTrace);
+    CHECKERS.forEach((name, checker) -> {
+      if (enabledCheckers.contains(name)) {
+        builder.checker(checker);
+      }
+    });
+    return builder.build().run();
   }
 }

@@ -2,6 +2,7 @@ package dev.meridian.sim.clocks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,6 +11,7 @@ import dev.meridian.sim.SimulationResult;
 import dev.meridian.sim.Violation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,8 +63,24 @@ class ClocksScenarioTest {
     "HLC_IGNORES_REMOTE, hlc-order",
     "HLC_NO_OFFSET_CHECK, hlc-offset-bound",
   })
-  void brokenClockIsCaught(ClockVariant variant, String checker) {
-    ClocksScenario broken = new ClocksScenario(5, variant);
+  void brokenClockIsCaughtWithEveryCheckerOn(ClockVariant variant, String checker) {
+    assertCaught(new ClocksScenario(5, variant), variant, checker);
+  }
+
+  /** Each checker alone, so that none of them passes only because another one is watching. */
+  @ParameterizedTest(name = "{1} alone catches {0}")
+  @CsvSource({
+    "NO_MERGE_ON_RECEIVE, vector-clock-order",
+    "LAMPORT_NO_MAX, lamport-order",
+    "HLC_IGNORES_REMOTE, hlc-order",
+    "HLC_NO_OFFSET_CHECK, hlc-offset-bound",
+    "NO_MERGE_ON_RECEIVE, gossip-convergence",
+  })
+  void eachCheckerAloneCatchesItsBrokenVariant(ClockVariant variant, String checker) {
+    assertCaught(new ClocksScenario(5, variant, Set.of(checker)), variant, checker);
+  }
+
+  private static void assertCaught(ClocksScenario broken, ClockVariant variant, String checker) {
     for (long seed = 1; seed <= 300; seed++) {
       SimulationResult r = broken.run(seed, false);
       if (r.violation().isPresent()) {
@@ -75,7 +93,14 @@ class ClocksScenarioTest {
         return;
       }
     }
-    fail(variant + " went unnoticed over 300 seeds");
+    fail(variant + " went unnoticed by " + checker + " over 300 seeds");
+  }
+
+  @Test
+  void unknownCheckerNameIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ClocksScenario(5, ClockVariant.CORRECT, Set.of("nope")));
+    assertTrue(e.getMessage().contains("unknown checker 'nope'"), e.getMessage());
   }
 
   @Test
