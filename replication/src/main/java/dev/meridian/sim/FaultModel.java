@@ -50,6 +50,49 @@ public record FaultModel(
     return new FaultModel(Long.MAX_VALUE, 0, 0, 0, 0, 0, 0, 0);
   }
 
+  /**
+   * Faults every {@code meanGapNanos} on average, of no kind yet (add kinds with the {@code
+   * with...} methods), each lasting 10..100 ms:
+   *
+   * <pre>{@code
+   * FaultModel.every(150_000_000).withLinkCuts(10).withPartitions(6).withCrashes(8, 2)
+   *     .lasting(20_000_000, 200_000_000)
+   * }</pre>
+   */
+  public static FaultModel every(long meanGapNanos) {
+    return new FaultModel(meanGapNanos, 0, 0, 0, 0, 0, 10_000_000, 100_000_000);
+  }
+
+  /** This model with link cuts of relative weight {@code weight}. */
+  public FaultModel withLinkCuts(int weight) {
+    return new FaultModel(meanGapNanos, weight, partitionWeight, crashWeight, clockFaultWeight,
+        maxDown, minDurationNanos, maxDurationNanos);
+  }
+
+  /** This model with two-sided partitions of relative weight {@code weight}. */
+  public FaultModel withPartitions(int weight) {
+    return new FaultModel(meanGapNanos, linkCutWeight, weight, crashWeight, clockFaultWeight,
+        maxDown, minDurationNanos, maxDurationNanos);
+  }
+
+  /** This model with crashes of relative weight {@code weight}, at most {@code maxDown} at once. */
+  public FaultModel withCrashes(int weight, int maxDown) {
+    return new FaultModel(meanGapNanos, linkCutWeight, partitionWeight, weight, clockFaultWeight,
+        maxDown, minDurationNanos, maxDurationNanos);
+  }
+
+  /** This model with clock steps of relative weight {@code weight} (sizes from the ClockModel). */
+  public FaultModel withClockSteps(int weight) {
+    return new FaultModel(meanGapNanos, linkCutWeight, partitionWeight, crashWeight, weight,
+        maxDown, minDurationNanos, maxDurationNanos);
+  }
+
+  /** This model with cuts, partitions and crashes lasting {@code [minNanos, maxNanos]}. */
+  public FaultModel lasting(long minNanos, long maxNanos) {
+    return new FaultModel(meanGapNanos, linkCutWeight, partitionWeight, crashWeight,
+        clockFaultWeight, maxDown, minNanos, maxNanos);
+  }
+
   int totalWeight() {
     return linkCutWeight + partitionWeight + crashWeight + clockFaultWeight;
   }

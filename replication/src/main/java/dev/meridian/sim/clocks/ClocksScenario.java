@@ -100,7 +100,8 @@ public final class ClocksScenario implements Scenario {
         .network(new NetworkModel(DelayDistribution.exponential(200_000, 1_000_000),
             0.10, 0.05, 0.10, 5_000_000))
         .clocks(ClockModel.drifting(20_000_000, 1e-4).withSteps(500_000_000, true))
-        .faults(new FaultModel(150_000_000L, 10, 6, 8, 1, 2, 20_000_000L, 200_000_000L))
+        .faults(FaultModel.every(150_000_000L).withLinkCuts(10).withPartitions(6)
+            .withCrashes(8, 2).withClockSteps(1).lasting(20_000_000L, 200_000_000L))
         .phases(1_000_000_000L, 500_000_000L)
         .maxEvents(1_000_000)
         .keepTrace(keepTrace);
