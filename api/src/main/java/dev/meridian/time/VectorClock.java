@@ -1,7 +1,6 @@
 package dev.meridian.time;
 
 import dev.meridian.NodeId;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
@@ -244,16 +243,24 @@ public final class VectorClock {
    * bytes and the counter (varint). {@code [a:1, b:0]} takes 8 bytes.
    */
   public byte[] encode() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(2 + nodes.length * 6);
-    out.write(ENCODING_VERSION);
-    writeVarint(out, nodes.length);
+    // Sized exactly first, then written in place: this runs on every message.
+    int size = 1 + varintSize(nodes.length);
     for (int i = 0; i < nodes.length; i++) {
-      byte[] id = nodes[i].value().getBytes(StandardCharsets.US_ASCII);
-      writeVarint(out, id.length);
-      out.write(id, 0, id.length);
-      writeVarint(out, counters[i]);
+      int len = nodes[i].value().length();
+      size += varintSize(len) + len + varintSize(counters[i]);
     }
-    return out.toByteArray();
+    byte[] out = new byte[size];
+    out[0] = ENCODING_VERSION;
+    int pos = writeVarint(out, 1, nodes.length);
+    for (int i = 0; i < nodes.length; i++) {
+      String id = nodes[i].value();
+      pos = writeVarint(out, pos, id.length());
+      for (int c = 0; c < id.length(); c++) {
+        out[pos++] = (byte) id.charAt(c); // node ids are ASCII by construction
+      }
+      pos = writeVarint(out, pos, counters[i]);
+    }
+    return out;
   }
 
   /**
@@ -318,12 +325,23 @@ public final class VectorClock {
     return new VectorClock(ids, values);
   }
 
-  private static void writeVarint(ByteArrayOutputStream out, long value) {
+  private static int varintSize(long value) {
+    int size = 1;
     while ((value & ~0x7FL) != 0) {
-      out.write((int) ((value & 0x7F) | 0x80));
+      value >>>= 7;
+      size++;
+    }
+    return size;
+  }
+
+  /** Writes {@code value} at {@code pos}; returns the position after it. */
+  private static int writeVarint(byte[] out, int pos, long value) {
+    while ((value & ~0x7FL) != 0) {
+      out[pos++] = (byte) ((value & 0x7F) | 0x80);
       value >>>= 7;
     }
-    out.write((int) value);
+    out[pos++] = (byte) value;
+    return pos;
   }
 
   private static final class Reader {
