@@ -153,6 +153,10 @@ public final class MeridianCli implements Runnable {
       }
       long first = seed != null ? seed : 1;
       long count = seeds != null ? seeds : seed != null ? 1 : 100;
+      if (first > Long.MAX_VALUE - (count - 1)) {
+        throw new ParameterException(cmd, "--seed " + first + " with --seeds " + count
+            + " runs past the largest seed, " + Long.MAX_VALUE);
+      }
       PrintWriter out = cmd.getOut();
       ScenarioRunner.Summary summary = ScenarioRunner.run(s, first, count, trace,
           (SimulationResult r) -> {

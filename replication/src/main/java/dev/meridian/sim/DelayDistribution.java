@@ -6,6 +6,9 @@ import java.util.random.RandomGenerator;
 @FunctionalInterface
 public interface DelayDistribution {
 
+  /** Longest delay parameter accepted: one hour, far beyond any network worth simulating. */
+  long MAX_NANOS = 3_600_000_000_000L;
+
   /** Draws a delay in nanoseconds, {@code >= 0}. */
   long sampleNanos(RandomGenerator random);
 
@@ -17,10 +20,10 @@ public interface DelayDistribution {
    * @throws IllegalArgumentException if either argument is negative
    */
   static DelayDistribution exponential(long minNanos, long meanExtraNanos) {
-    if (minNanos < 0 || meanExtraNanos < 0) {
+    if (minNanos < 0 || meanExtraNanos < 0 || minNanos > MAX_NANOS || meanExtraNanos > MAX_NANOS) {
       throw new IllegalArgumentException(
-          "delay needs min >= 0 and mean extra >= 0 ns, got min=" + minNanos + " meanExtra="
-              + meanExtraNanos);
+          "delay needs min and mean extra in [0, " + MAX_NANOS + "] ns, got min=" + minNanos
+              + " meanExtra=" + meanExtraNanos);
     }
     return random -> {
       double extra = -Math.log(1.0 - random.nextDouble()) * meanExtraNanos;
@@ -34,9 +37,9 @@ public interface DelayDistribution {
    * @throws IllegalArgumentException unless {@code 0 <= minNanos <= maxNanos}
    */
   static DelayDistribution uniform(long minNanos, long maxNanos) {
-    if (minNanos < 0 || maxNanos < minNanos) {
-      throw new IllegalArgumentException(
-          "uniform delay needs 0 <= min <= max ns, got min=" + minNanos + " max=" + maxNanos);
+    if (minNanos < 0 || maxNanos < minNanos || maxNanos > MAX_NANOS) {
+      throw new IllegalArgumentException("uniform delay needs 0 <= min <= max <= " + MAX_NANOS
+          + " ns, got min=" + minNanos + " max=" + maxNanos);
     }
     return random -> minNanos + random.nextLong(maxNanos - minNanos + 1);
   }

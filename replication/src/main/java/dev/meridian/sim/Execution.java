@@ -25,10 +25,10 @@ public interface Execution<M> {
   /** Every step so far, in order; {@code steps().get(i).stepIndex() == i}. */
   List<Step<M>> steps();
 
-  /** True when {@code node} is running (not crashed). */
+  /** True when {@code node} is running: started (at time 0) and not crashed. */
   boolean isUp(NodeId node);
 
-  /** The node's current incarnation (1 before any crash). */
+  /** The node's current incarnation: 0 before its first start, 1 until its first crash. */
   int incarnation(NodeId node);
 
   /** The node's current core, for inspecting its state; null while it is down. */

@@ -9,7 +9,7 @@ package dev.meridian.sim;
  *   <li><b>partition</b>: the members split into two sides that cannot reach each other;
  *   <li><b>crash</b>: a node stops and loses its volatile state, then restarts as a new
  *       incarnation (never more than {@code maxDown} nodes down at once);
- *   <li><b>clock fault</b>: one wall clock steps (see {@link ClockModel#stepProbability()}).
+ *   <li><b>clock fault</b>: one wall clock steps (see {@link ClockModel#maxStepNanos()}).
  * </ul>
  *
  * <p>Cuts and partitions heal, and crashed nodes restart, after a duration drawn uniformly from
@@ -25,6 +25,9 @@ public record FaultModel(
     long minDurationNanos,
     long maxDurationNanos) {
 
+  /** Longest fault accepted: one day. */
+  public static final long MAX_DURATION_NANOS = 86_400_000_000_000L;
+
   /** @throws IllegalArgumentException naming the field, when a value is out of range */
   public FaultModel {
     if (meanGapNanos <= 0) {
@@ -38,9 +41,11 @@ public record FaultModel(
     if (maxDown < 0) {
       throw new IllegalArgumentException("maxDown must be >= 0, got " + maxDown);
     }
-    if (minDurationNanos < 0 || maxDurationNanos < minDurationNanos) {
+    if (minDurationNanos < 0 || maxDurationNanos < minDurationNanos
+        || maxDurationNanos > MAX_DURATION_NANOS) {
       throw new IllegalArgumentException(
-          "fault duration needs 0 <= min <= max ns, got min=" + minDurationNanos + " max="
+          "fault duration needs 0 <= min <= max <= " + MAX_DURATION_NANOS + " ns (a day), got min="
+              + minDurationNanos + " max="
               + maxDurationNanos);
     }
   }

@@ -22,17 +22,21 @@ public final class ScenarioRunner {
   /**
    * Runs seeds {@code firstSeed .. firstSeed + seeds - 1}, calling {@code onResult} after each.
    *
-   * @throws IllegalArgumentException if {@code seeds < 1}
+   * @throws IllegalArgumentException if {@code seeds < 1} or the last seed would overflow
    */
   public static Summary run(Scenario scenario, long firstSeed, long seeds, boolean keepTrace,
       Consumer<SimulationResult> onResult) {
     if (seeds < 1) {
       throw new IllegalArgumentException("seeds must be >= 1, got " + seeds);
     }
+    if (firstSeed > Long.MAX_VALUE - (seeds - 1)) {
+      throw new IllegalArgumentException("seeds " + firstSeed + " .. " + firstSeed + " + "
+          + (seeds - 1) + " run past the largest seed, " + Long.MAX_VALUE);
+    }
     long violations = 0;
     long events = 0;
-    for (long s = firstSeed; s < firstSeed + seeds; s++) {
-      SimulationResult r = scenario.run(s, keepTrace);
+    for (long i = 0; i < seeds; i++) {
+      SimulationResult r = scenario.run(firstSeed + i, keepTrace);
       events += r.events();
       if (!r.ok()) {
         violations++;

@@ -222,6 +222,12 @@ public final class Simulation<M> implements Execution<M> {
     queue.add(new Scheduled(atNanos, nextSequence++, action));
   }
 
+  /** {@code now + delay}, saturating: a delay past the end of time simply never comes due. */
+  private long after(long delayNanos) {
+    long at = now + delayNanos;
+    return at < now ? Long.MAX_VALUE : at;
+  }
+
   @SuppressWarnings("unchecked")
   private Optional<Violation> process(Action action) {
     if (action instanceof NodeStart s) {
@@ -262,7 +268,7 @@ public final class Simulation<M> implements Execution<M> {
     } else if (action instanceof InjectFault) {
       if (phase == Phase.SAFETY) {
         injectFault();
-        schedule(now + exponential(faultRandom, faultModel.meanGapNanos()), new InjectFault());
+        schedule(after(exponential(faultRandom, faultModel.meanGapNanos())), new InjectFault());
       }
       return Optional.empty();
     } else if (action instanceof Unblock u) {
@@ -349,13 +355,13 @@ public final class Simulation<M> implements Execution<M> {
         if (networkRandom.nextDouble() < network.reorderProbability()) {
           delay += network.reorderDelayNanos();
         }
-        schedule(now + delay,
+        schedule(after(delay),
             new Arrival<>(node.id, send.to(), send.payload(), messageId, step.stepIndex()));
       }
     } else if (effect instanceof Effect.SetTimer<M> timer) {
       long generation = ++node.timerGeneration;
       node.timers.put(timer.name(), generation);
-      schedule(now + node.clock.trueDurationOf(timer.delayNanos()),
+      schedule(after(node.clock.trueDurationOf(timer.delayNanos())),
           new TimerFire(node.id, node.incarnation, timer.name(), generation));
     } else if (effect instanceof Effect.CancelTimer<M> cancel) {
       node.timers.remove(cancel.name());
@@ -399,7 +405,7 @@ public final class Simulation<M> implements Execution<M> {
         victim.lastStep = -1;
         crashes++;
         record("crash " + victim.id + "#" + victim.incarnation + " for " + duration + "ns");
-        schedule(now + duration, new Restart(victim.id, victim.incarnation));
+        schedule(after(duration), new Restart(victim.id, victim.incarnation));
       }
     } else if (clockModel.maxStepNanos() > 0) {
       Node<M> node = nodes.get(members.get(faultRandom.nextInt(members.size())));
@@ -416,7 +422,7 @@ public final class Simulation<M> implements Execution<M> {
       blockedLinks.merge(link, 1, Integer::sum);
     }
     record(what + " for " + duration + "ns");
-    schedule(now + duration, new Unblock(links));
+    schedule(after(duration), new Unblock(links));
   }
 
   private static long exponential(SplittableRandom random, long mean) {
@@ -545,6 +551,9 @@ public final class Simulation<M> implements Execution<M> {
    * safety phase, 1 s of liveness phase, at most 10 million events, no trace kept.
    */
   public static final class Builder<M> {
+    /** Longest run accepted: far beyond any test, far below overflow. */
+    public static final long MAX_RUN_NANOS = Long.MAX_VALUE / 1000;
+
     private long seed = 1;
     private List<NodeId> members;
     private CoreFactory<M> cores;
@@ -628,9 +637,10 @@ public final class Simulation<M> implements Execution<M> {
      * @throws IllegalArgumentException if either is negative
      */
     public Builder<M> phases(long safetyNanos, long livenessNanos) {
-      if (safetyNanos < 0 || livenessNanos < 0) {
+      if (safetyNanos < 0 || livenessNanos < 0 || safetyNanos > MAX_RUN_NANOS - livenessNanos) {
         throw new IllegalArgumentException(
-            "phase lengths must be >= 0 ns, got safety=" + safetyNanos + " liveness="
+            "phase lengths must be >= 0 ns and add up to at most " + MAX_RUN_NANOS
+                + " ns (about 106 days), got safety=" + safetyNanos + " liveness="
                 + livenessNanos);
       }
       this.safetyNanos = safetyNanos;

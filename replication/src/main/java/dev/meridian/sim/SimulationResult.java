@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param events events processed (trace length)
  * @param steps events handled by cores
  * @param messagesSent messages cores asked to send
- * @param messagesDropped messages lost, cut by a partition, or addressed to a crashed node
+ * @param messagesDropped message copies lost, cut by a partition, or arriving at a crashed node
+ *     (a duplicated message may count twice)
  * @param crashes crashes injected
  * @param fingerprint a 64-bit hash of the whole trace: equal seeds give equal fingerprints
  * @param trace the trace, one line per event, when the simulation was asked to keep it; else empty

@@ -1,0 +1,254 @@
+package dev.meridian.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * The command line behind {@code ./meridian}: exit status 0 on success, 1 on a violation, 2 on a
+ * usage error; the stable last line of {@code sim}; replaying a printed seed.
+ *
+ * <p>{@code bench clocks} is deliberately not run here: it forks JMH for minutes.
+ */
+class MeridianCliTest {
+
+  private record Run(int exit, String out, String err) {
+    List<String> lines() {
+      return out.isEmpty() ? List.of() : Arrays.asList(out.split("\\R"));
+    }
+
+    String lastLine() {
+      List<String> lines = lines();
+      return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+
+    String all() {
+      return "exit=" + exit + "\n--- out:\n" + out + "\n--- err:\n" + err;
+    }
+  }
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = MeridianCli.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int exit = cmd.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  /**
+   * Asserts a usage error: exit 2, nothing on stdout, and the error message (the first line on
+   * stderr, before the usage help, which names every option anyway) naming each of {@code names}.
+   */
+  private static Run assertUsageError(Run r, String... names) {
+    assertEquals(2, r.exit(), r::all);
+    assertEquals("", r.out(), r::all);
+    String message = r.err().split("\\R", 2)[0];
+    for (String name : names) {
+      assertTrue(message.contains(name), () -> "error message does not name " + name + ": "
+          + r.all());
+    }
+    assertTrue(r.err().contains("Usage: meridian"), r::all);
+    return r;
+  }
+
+  private static final Pattern SUMMARY =
+      Pattern.compile("scenario=clocks seeds=(\\d+) violations=(\\d+)");
+
+  // --- help and usage errors ------------------------------------------------------------------
+
+  @Test
+  void helpListsTheSubcommands() {
+    Run r = run("--help");
+    assertEquals(0, r.exit(), r::all);
+    for (String sub : List.of("demo", "sim", "bench")) {
+      assertTrue(r.lines().stream().anyMatch(l -> l.trim().startsWith(sub + " ")
+          || l.trim().equals(sub)), () -> "help does not list " + sub + ": " + r.all());
+    }
+    assertTrue(r.out().contains("Usage: meridian"), r::all);
+  }
+
+  @Test
+  void versionIsPrinted() {
+    Run r = run("--version");
+    assertEquals(0, r.exit(), r::all);
+    assertEquals("meridian 0.1.0-SNAPSHOT", r.lastLine());
+  }
+
+  @Test
+  void subcommandHelpExitsZero() {
+    for (String sub : List.of("demo", "sim", "bench")) {
+      Run r = run(sub, "--help");
+      assertEquals(0, r.exit(), r::all);
+      assertTrue(r.out().contains("Usage: meridian " + sub), r::all);
+    }
+    assertTrue(run("sim", "--help").out()
+        .contains("scenario=<name> seeds=<N> violations=<V>"));
+  }
+
+  @Test
+  void noArgumentsIsAUsageErrorNamingTheMissingSubcommand() {
+    Run r = assertUsageError(run(), "missing subcommand");
+    assertTrue(r.err().contains("demo") && r.err().contains("sim") && r.err().contains("bench"),
+        r::all);
+  }
+
+  @Test
+  void unknownSubcommandIsAUsageError() {
+    assertUsageError(run("frobnicate"), "frobnicate");
+  }
+
+  @Test
+  void unknownFlagIsAUsageError() {
+    assertUsageError(run("sim", "clocks", "--frob"), "--frob");
+  }
+
+  @Test
+  void unknownScenarioIsAUsageErrorListingTheKnownOnes() {
+    assertUsageError(run("sim", "nosuch"), "nosuch", "clocks");
+  }
+
+  @Test
+  void missingScenarioIsAUsageError() {
+    assertUsageError(run("sim"), "SCENARIO");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "-5", "abc"})
+  void badSeedCountIsAUsageError(String value) {
+    assertUsageError(run("sim", "clocks", "--seeds", value), "--seeds", value);
+  }
+
+  @Test
+  void negativeSeedIsAUsageError() {
+    assertUsageError(run("sim", "clocks", "--seed", "-1"), "--seed", "-1");
+  }
+
+  @Test
+  void unknownBrokenVariantIsAUsageErrorListingTheValidOnes() {
+    assertUsageError(run("sim", "clocks", "--broken", "bogus"), "bogus", "no-merge-on-receive",
+        "no-increment-on-send", "lamport-no-max", "hlc-ignores-remote", "hlc-no-offset-check");
+  }
+
+  @Test
+  void unknownBenchmarkIsAUsageError() {
+    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks");
+  }
+
+  // --- sim ------------------------------------------------------------------------------------
+
+  @Test
+  void correctClocksPassTwentySeeds() {
+    Run r = run("sim", "clocks", "--seeds", "20");
+    assertEquals(0, r.exit(), r::all);
+    assertEquals("scenario=clocks seeds=20 violations=0", r.lastLine());
+    assertTrue(r.lines().stream().noneMatch(l -> l.startsWith("violation:")), r::all);
+    assertEquals("", r.err());
+  }
+
+  @Test
+  void brokenClocksAreCaughtAndTheFailingSeedReplays() {
+    Run r = run("sim", "clocks", "--broken", "no-merge-on-receive", "--seeds", "20");
+    assertEquals(1, r.exit(), r::all);
+    Matcher summary = SUMMARY.matcher(r.lastLine());
+    assertTrue(summary.matches(), r::all);
+    assertEquals("20", summary.group(1));
+    int violations = Integer.parseInt(summary.group(2));
+    assertTrue(violations > 0, r::all);
+
+    List<String> violationLines = r.lines().stream()
+        .filter(l -> l.startsWith("violation: ")).toList();
+    assertEquals(violations, violationLines.size(), r::all);
+    String prefix = "replay: ./meridian sim clocks --broken no-merge-on-receive --seed ";
+    List<String> replayLines = r.lines().stream().filter(l -> l.contains(prefix)).toList();
+    assertEquals(violations, replayLines.size(), r::all);
+
+    // Replay the first failing seed alone.
+    String replay = replayLines.get(0).trim();
+    assertTrue(replay.endsWith(" --trace"), replay);
+    String seed = replay.substring(replay.indexOf(prefix) + prefix.length(),
+        replay.length() - " --trace".length());
+    String violation = violationLines.get(0);
+    assertTrue(violation.startsWith("violation: seed=" + seed + " event="), violation);
+
+    Run again = run("sim", "clocks", "--broken", "no-merge-on-receive", "--seed", seed);
+    assertEquals(1, again.exit(), again::all);
+    assertEquals("scenario=clocks seeds=1 violations=1", again.lastLine());
+    assertTrue(again.lines().contains(violation), again::all);
+
+    // With the trace: every event of the run, numbered, up to the violating one.
+    Run traced = run("sim", "clocks", "--broken", "no-merge-on-receive", "--seed", seed,
+        "--trace");
+    assertEquals(1, traced.exit(), traced::all);
+    assertEquals("scenario=clocks seeds=1 violations=1", traced.lastLine());
+    assertTrue(traced.lines().contains(violation), traced::all);
+    List<String> events = traced.lines().stream().filter(l -> l.startsWith("#")).toList();
+    String eventIndex = violation.replaceFirst("^violation: seed=\\d+ event=(\\d+) .*$", "$1");
+    long eventCount = Long.parseLong(eventIndex) + 1;
+    assertTrue(traced.lines().stream().anyMatch(
+        l -> l.startsWith("--- seed " + seed + ": " + eventCount + " events, fingerprint ")),
+        traced::all);
+    assertTrue(events.get(0).startsWith("#0 t=0 "), traced::all);
+    assertTrue(events.stream().anyMatch(l -> l.startsWith("#" + eventIndex + " ")),
+        "the trace does not reach event " + eventIndex);
+    assertTrue(events.get(events.size() - 1).startsWith("#" + eventIndex + " "),
+        "the trace goes on past the violation at event " + eventIndex);
+  }
+
+  @Test
+  void seedAndSeedsTogetherRunAConsecutiveRange() {
+    Run r = run("sim", "clocks", "--broken", "no-merge-on-receive", "--seed", "3", "--seeds",
+        "4");
+    Matcher summary = SUMMARY.matcher(r.lastLine());
+    assertTrue(summary.matches(), r::all);
+    assertEquals("4", summary.group(1));
+    for (String line : r.lines()) {
+      if (line.startsWith("violation: seed=")) {
+        long s = Long.parseLong(line.substring("violation: seed=".length(), line.indexOf(' ',
+            "violation: seed=".length())));
+        assertTrue(s >= 3 && s <= 6, line);
+      }
+    }
+  }
+
+  @Test
+  void correctRunWithTracePrintsTheEvents() {
+    Run r = run("sim", "clocks", "--seed", "2", "--trace");
+    assertEquals(0, r.exit(), r::all);
+    assertEquals("scenario=clocks seeds=1 violations=0", r.lastLine());
+    assertTrue(r.lines().stream().filter(l -> l.startsWith("#")).count() > 100, r::all);
+    assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("#0 t=0 ")), r::all);
+  }
+
+  // --- demo -----------------------------------------------------------------------------------
+
+  @Test
+  void demoPrintsHappenedBeforeAndConcurrentPairs() {
+    Run r = run("demo");
+    assertEquals(0, r.exit(), r::all);
+    assertTrue(r.lines().stream().anyMatch(l -> l.contains("→")), r::all);
+    assertTrue(r.lines().stream().anyMatch(l -> l.contains("∥")), r::all);
+    assertTrue(r.out().contains("Every verdict matches"), r::all);
+    assertTrue(r.lines().size() > 10, r::all);
+    assertEquals("", r.err());
+    // Deterministic: the same seed prints the same demo.
+    assertEquals(r.out(), run("demo", "--seed", "7").out());
+  }
+
+  @Test
+  void seedRangePastTheLargestSeedIsAUsageError() {
+    assertUsageError(run("sim", "clocks", "--seed", String.valueOf(Long.MAX_VALUE - 1),
+        "--seeds", "3"), "--seed", "largest seed");
+  }
+}
