@@ -7,6 +7,11 @@ import dev.meridian.sim.ScenarioRunner;
 import dev.meridian.sim.SimulationResult;
 import dev.meridian.sim.clocks.ClockVariant;
 import dev.meridian.sim.clocks.ClocksScenario;
+import dev.meridian.core.causal.CausalMulticastCore;
+import dev.meridian.sim.causal.CausalScenario;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -46,6 +51,25 @@ public final class MeridianCli implements Runnable {
   static {
     SCENARIOS.put("clocks", variant -> new ClocksScenario(5,
         variant == null ? ClockVariant.CORRECT : ClockVariant.fromFlag(variant)));
+    SCENARIOS.put("causal", variant -> new CausalScenario(variant == null
+        ? CausalMulticastCore.Variant.CORRECT
+        : fromFlag(CausalMulticastCore.Variant.class, variant)));
+  }
+
+  /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */
+  static <E extends Enum<E>> E fromFlag(Class<E> type, String flag) {
+    List<String> valid = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      String name = e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+      if (!e.name().equals("CORRECT")) {
+        if (name.equals(flag)) {
+          return e;
+        }
+        valid.add(name);
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown variant '" + flag + "'; valid: " + String.join(", ", valid));
   }
 
   public static void main(String[] args) {
@@ -103,12 +127,12 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks."
+        "Scenarios: clocks, causal."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks.")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal.")
     String scenario;
 
     @Option(names = "--seeds", paramLabel = "N",
@@ -128,7 +152,7 @@ public final class MeridianCli implements Runnable {
     @Option(names = "--broken", paramLabel = "VARIANT",
         description = "Run a deliberately broken variant to see the checkers catch it. For clocks:"
             + " no-merge-on-receive, no-increment-on-send, lamport-no-max, hlc-ignores-remote,"
-            + " hlc-no-offset-check.")
+            + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames.")
     String broken;
 
     @Override

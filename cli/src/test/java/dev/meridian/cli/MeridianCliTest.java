@@ -251,4 +251,12 @@ class MeridianCliTest {
     assertUsageError(run("sim", "clocks", "--seed", String.valueOf(Long.MAX_VALUE - 1),
         "--seeds", "3"), "--seed", "largest seed");
   }
+
+  @Test
+  void causalScenarioRunsAndEndsWithItsSummaryLine() {
+    Run r = run("sim", "causal", "--seeds", "3");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=causal seeds=3 violations=0", lines[lines.length - 1], r::all);
+  }
 }

@@ -123,6 +123,15 @@ public final class ReliableLinks<P> {
    * counted ({@link #rejectedFrames}); they never throw.
    */
   public List<P> receive(NodeId from, LinkFrame<P> frame) {
+    return receive(from, frame, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #receive(NodeId, LinkFrame)}, but hands up at most {@code room} payloads: the rest
+   * are neither delivered nor acknowledged, so the sender keeps them and sends them again later.
+   * This is how a receiver whose own buffers are full pushes back on its senders.
+   */
+  public List<P> receive(NodeId from, LinkFrame<P> frame, int room) {
     Peer<P> p = from == null ? null : peers.get(from);
     if (p == null || frame == null) {
       rejectedFrames++;
@@ -152,10 +161,14 @@ public final class ReliableLinks<P> {
     List<P> delivered = new ArrayList<>();
     long seq = frame.firstSeq();
     for (P payload : frame.payloads()) {
+      if (delivered.size() >= room) {
+        break;
+      }
       if (seq == p.expected) {
         delivered.add(payload);
         p.expected++;
-        for (P next; (next = p.early.remove(p.expected)) != null; p.expected++) {
+        for (P next; delivered.size() < room && (next = p.early.remove(p.expected)) != null;
+            p.expected++) {
           delivered.add(next);
         }
       } else if (seq > p.expected && seq - p.expected <= settings.sendBufferPerPeer()) {
