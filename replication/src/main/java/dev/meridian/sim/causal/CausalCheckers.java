@@ -111,8 +111,8 @@ public final class CausalCheckers {
   }
 
   /**
-   * No loss among live members, and the replicated counters converge: after the liveness phase
-   * every member has delivered every update and all counters are equal.
+   * No loss among live members, and every CRDT converges: after the liveness phase every member
+   * has delivered every update and all replicas of the counter, register, set and map are equal.
    */
   public static Checker<LinkFrame<CausalWire>> noLossAndConvergence() {
     return new Checker<>() {
@@ -142,12 +142,12 @@ public final class CausalCheckers {
             }
           }
         }
-        long expected = ((CausalWorkloadCore) exec.core(members.get(0))).counter();
+        String expected = ((CausalWorkloadCore) exec.core(members.get(0))).replicatedState();
         for (NodeId r : members) {
-          long value = ((CausalWorkloadCore) exec.core(r)).counter();
-          if (value != expected) {
-            return Optional.of("counters diverge: " + members.get(0) + "=" + expected + ", " + r
-                + "=" + value);
+          String state = ((CausalWorkloadCore) exec.core(r)).replicatedState();
+          if (!state.equals(expected)) {
+            return Optional.of("replicas diverge: " + members.get(0) + " has " + expected
+                + ", " + r + " has " + state);
           }
         }
         return Optional.empty();

@@ -23,10 +23,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The {@code causal} scenario: four members multicast counter increments over a network that
- * loses 10 %, duplicates 5 % and reorders 20 % of frames, with link cuts and partitions that heal;
- * small buffers make back-pressure common. Checked: causal delivery, FIFO without duplicates,
- * and, after the heal, no loss and equal counters everywhere. Crash and restart are not injected
+ * The {@code causal} scenario: four members multicast operations on a counter, a
+ * last-writer-wins register, an observed-remove set and a replicated map over a network that
+ * loses 10 %, duplicates 5 % and reorders 20 % of frames, with link cuts and partitions that heal,
+ * on clocks with ±10 ms offsets and ±100 ppm drift; small buffers make back-pressure common.
+ * Checked: causal delivery, FIFO without duplicates, and, after the heal, no loss and every CRDT
+ * equal at every member. Crash and restart are not injected
  * yet: bringing a restarted member back needs state transfer (the membership layer).
  */
 public final class CausalScenario implements Scenario {

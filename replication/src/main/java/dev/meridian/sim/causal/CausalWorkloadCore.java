@@ -6,26 +6,31 @@ import dev.meridian.core.ProtocolCore;
 import dev.meridian.core.causal.CausalMulticastCore;
 import dev.meridian.core.causal.CausalWire;
 import dev.meridian.core.link.LinkFrame;
-import java.nio.ByteBuffer;
+import dev.meridian.time.HybridClockOffsetException;
+import dev.meridian.time.HybridLogicalClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * The causal scenario's member: a {@link CausalMulticastCore} plus a workload that submits small
- * counter increments at random moments until a stop time, and a replicated counter that every
- * delivery updates.
+ * The causal scenario's member: a {@link CausalMulticastCore} plus a workload that, at random
+ * moments until a stop time, prepares a random operation on one of the shipped CRDTs against its
+ * local replicas and multicasts it; every delivery is applied to the local replicas. A hybrid
+ * logical clock stamps every operation (the last-writer-wins register orders by it).
  */
 public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWire>> {
   static final String WORKLOAD_TIMER = "workload";
+  static final long MAX_CLOCK_OFFSET_NANOS = 500_000_000L;
 
   private final CausalMulticastCore inner;
   private final RandomGenerator random;
   private final long stopSubmittingAtNanos;
   private final long meanGapNanos;
+  private final CrdtBundle crdts = new CrdtBundle();
+  private HybridLogicalClock hlc = HybridLogicalClock.create(MAX_CLOCK_OFFSET_NANOS);
   private long submitted;
   private long refused;
-  private long counter;
+  private long clockRefusals;
 
   public CausalWorkloadCore(CausalMulticastCore inner, RandomGenerator random,
       long stopSubmittingAtNanos, long meanGapNanos) {
@@ -40,9 +45,14 @@ public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWi
     return inner;
   }
 
-  /** The replicated counter: the sum of every delivered increment. */
-  public long counter() {
-    return counter;
+  /** The observable state of every local CRDT replica, for comparing members. */
+  public String replicatedState() {
+    return crdts.observable();
+  }
+
+  /** Deliveries whose hybrid timestamp was too far ahead to adopt (the op is still applied). */
+  public long clockRefusals() {
+    return clockRefusals;
   }
 
   /** Submits accepted and refused (back-pressure) so far. */
@@ -61,8 +71,8 @@ public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWi
         && t.name().equals(WORKLOAD_TIMER)) {
       if (event.now().monotonicNanos() < stopSubmittingAtNanos) {
         for (int i = 1 + random.nextInt(3); i > 0; i--) {
-          long delta = 1 + random.nextInt(100);
-          byte[] payload = ByteBuffer.allocate(8).putLong(delta).array();
+          hlc = hlc.tick(event.now().wallNanos());
+          byte[] payload = crdts.randomOp(random, hlc.timestamp());
           out.addAll(inner.handle(new Event.Request<>(
               new CausalMulticastCore.Submit(payload, "submit-" + submitted), event.now())));
         }
@@ -78,10 +88,17 @@ public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWi
     for (Effect<LinkFrame<CausalWire>> e : out) {
       if (e instanceof Effect.Deliver<LinkFrame<CausalWire>> d) {
         if (d.value() instanceof CausalMulticastCore.Delivery delivery) {
-          counter += ByteBuffer.wrap(delivery.payload()).getLong();
+          byte[] payload = delivery.payload();
           if (delivery.token() != null) {
             submitted++;
+          } else {
+            try {
+              hlc = hlc.receive(CrdtBundle.issuedAt(payload), event.now().wallNanos());
+            } catch (HybridClockOffsetException tooFarAhead) {
+              clockRefusals++; // the op is applied regardless: causal order is already settled
+            }
           }
+          crdts.apply(payload, delivery.origin(), delivery.seq());
         } else if (d.value() instanceof CausalMulticastCore.Refused) {
           refused++;
         }
