@@ -2,6 +2,7 @@ package dev.meridian.cli;
 
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.examples.ClocksDemo;
+import dev.meridian.examples.ReplicatedMapDemo;
 import dev.meridian.sim.Scenario;
 import dev.meridian.sim.ScenarioRunner;
 import dev.meridian.sim.SimulationResult;
@@ -107,7 +108,8 @@ public final class MeridianCli implements Runnable {
 
   @Command(name = "demo", mixinStandardHelpOptions = true,
       description = "Run the demo: a simulated run of three processes with Lamport and vector"
-          + " timestamps, and which events happened before which.")
+          + " timestamps and which events happened before which; then three members over gRPC"
+          + " on 127.0.0.1 updating one replicated map at once, and converging.")
   static final class Demo implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -116,8 +118,14 @@ public final class MeridianCli implements Runnable {
     long seed;
 
     @Override
-    public Integer call() {
-      return ClocksDemo.run(seed, stream(spec.commandLine())) ? 0 : 1;
+    public Integer call() throws Exception {
+      PrintStream out = stream(spec.commandLine());
+      boolean clocks = ClocksDemo.run(seed, out);
+      out.println();
+      out.println("---");
+      out.println();
+      boolean map = ReplicatedMapDemo.run(out);
+      return clocks && map ? 0 : 1;
     }
   }
 

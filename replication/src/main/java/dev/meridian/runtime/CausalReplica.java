@@ -1,0 +1,214 @@
+package dev.meridian.runtime;
+
+import dev.meridian.NodeId;
+import dev.meridian.core.causal.CausalMulticastCore;
+import dev.meridian.core.causal.CausalSettings;
+import dev.meridian.core.causal.CausalWire;
+import dev.meridian.core.link.LinkFrame;
+import dev.meridian.core.link.LinkSettings;
+import dev.meridian.core.replica.ReplicaCore;
+import dev.meridian.replica.Delivered;
+import dev.meridian.replica.Replica;
+import dev.meridian.replica.ReplicaConfig;
+import dev.meridian.replica.ReplicaOverloadedException;
+import dev.meridian.replica.ReplicatedState;
+import dev.meridian.transport.GrpcTransport;
+import dev.meridian.transport.InMemoryNetwork;
+import dev.meridian.transport.Transport;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The engine's {@link Replica}: a {@link ReplicaCore} over {@link CausalMulticastCore}, driven by a
+ * {@link NodeRuntime} over gRPC ({@code host:port} addresses) or an in-memory network ({@code
+ * memory:<group>}).
+ */
+final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S, O> {
+  private static final Logger LOG = Logger.getLogger(CausalReplica.class.getName());
+  /** In-memory groups of this JVM, by name. */
+  private static final Map<String, InMemoryNetwork> MEMORY_GROUPS = new HashMap<>();
+
+  private final ReplicaConfig config;
+  private final Transport transport;
+  private final NodeRuntime<LinkFrame<CausalWire>> runtime;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final List<Consumer<Delivered<O>>> subscribers = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  CausalReplica(ReplicaConfig config, S state) {
+    this.config = config;
+    List<NodeId> members = new ArrayList<>(new TreeSet<>(config.peers().keySet()));
+    members.add(config.nodeId());
+    members.sort(null); // one order at every member
+    // Incarnations must grow across restarts of this process: tenths of a second since 2025.
+    int incarnation = (int) Math.max(1, (System.currentTimeMillis() - 1_735_689_600_000L) / 100);
+    this.transport = transport(config, members, incarnation);
+    CausalSettings settings = new CausalSettings(
+        new LinkSettings(config.sendBufferPerPeer(), 256, config.retransmitInterval().toNanos()),
+        config.pendingCapacity(), config.stabilityCapacity(), config.gossipInterval().toNanos());
+    ReplicaCore<S, O> core = new ReplicaCore<>(
+        new CausalMulticastCore(config.nodeId(), incarnation, members, settings,
+            CausalMulticastCore.Variant.CORRECT),
+        state, config.maxClockOffset().toNanos());
+    this.runtime = NodeRuntime.<LinkFrame<CausalWire>>builder()
+        .core(core)
+        .transport(transport)
+        .codec(new CausalFrameCodec(members.size(), 64 << 20))
+        .onDeliver(this::onDeliver)
+        .build();
+    runtime.start();
+  }
+
+  private static Transport transport(ReplicaConfig config, List<NodeId> members, int incarnation) {
+    if (config.listenAddress().startsWith("memory:")) {
+      String group = config.listenAddress();
+      synchronized (MEMORY_GROUPS) {
+        InMemoryNetwork network = MEMORY_GROUPS.get(group);
+        if (network == null || !network.members().equals(Set.copyOf(members))) {
+          network = new InMemoryNetwork(members);
+          MEMORY_GROUPS.put(group, network);
+        }
+        return network.transport(config.nodeId());
+      }
+    }
+    GrpcTransport.Builder b = GrpcTransport.builder(config.nodeId())
+        .incarnation(incarnation)
+        .listen(socketAddress(config.listenAddress()));
+    config.peers().forEach((id, address) -> b.peer(id, socketAddress(address)));
+    return b.build();
+  }
+
+  private static InetSocketAddress socketAddress(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(hostPort.substring(0, colon),
+        Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private void onDeliver(Object value) {
+    if (value instanceof ReplicaCore.Applied a) {
+      inFlight.decrementAndGet();
+      ((CompletableFuture<Void>) a.token()).complete(null);
+    } else if (value instanceof ReplicaCore.SubmitFailed f) {
+      inFlight.decrementAndGet();
+      ((CompletableFuture<Void>) f.token()).completeExceptionally(f.cause());
+    } else if (value instanceof ReplicaCore.ReadDone r) {
+      CompletableFuture<Object> future = (CompletableFuture<Object>) r.token();
+      if (r.failure() != null) {
+        future.completeExceptionally(r.failure());
+      } else {
+        future.complete(r.result());
+      }
+    } else if (value instanceof Delivered<?> d) {
+      for (Consumer<Delivered<O>> s : subscribers) {
+        try {
+          s.accept((Delivered<O>) d);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "a delivery listener of " + config.nodeId() + " threw", e);
+        }
+      }
+    } else if (value instanceof ReplicaCore.UndecodableOperation u) {
+      LOG.warning("skipped an operation the state could not decode: " + u);
+    }
+  }
+
+  @Override
+  public NodeId id() {
+    return config.nodeId();
+  }
+
+  @Override
+  public CompletableFuture<Void> submit(O op) {
+    if (op == null) {
+      throw new IllegalArgumentException("op must not be null");
+    }
+    CompletableFuture<Void> applied = new CompletableFuture<>();
+    if (closed.get()) {
+      applied.completeExceptionally(new IllegalStateException(config.nodeId() + " is closed"));
+      return applied;
+    }
+    if (inFlight.incrementAndGet() > config.maxQueuedSubmits()) {
+      inFlight.decrementAndGet();
+      applied.completeExceptionally(new ReplicaOverloadedException(config.nodeId() + " already has "
+          + config.maxQueuedSubmits() + " submits in flight (maxQueuedSubmits)"));
+      return applied;
+    }
+    runtime.submit(new ReplicaCore.SubmitOp<>(op, applied)).whenComplete((ok, failure) -> {
+      if (failure != null && applied.completeExceptionally(failure)) {
+        inFlight.decrementAndGet();
+      }
+    });
+    return applied;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <R> R read(Function<? super S, R> reader) {
+    if (reader == null) {
+      throw new IllegalArgumentException("reader must not be null");
+    }
+    CompletableFuture<Object> result = new CompletableFuture<>();
+    runtime.submit(new ReplicaCore.Read<S>(reader, result)).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+      }
+    });
+    try {
+      return (R) result.get(config.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("read on " + config.nodeId() + " timed out after "
+          + config.readTimeout(), e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("read on " + config.nodeId() + " failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading on " + config.nodeId(), e);
+    }
+  }
+
+  @Override
+  public AutoCloseable subscribe(Consumer<Delivered<O>> listener) {
+    if (listener == null) {
+      throw new IllegalArgumentException("listener must not be null");
+    }
+    subscribers.add(listener);
+    return () -> subscribers.remove(listener);
+  }
+
+  /** The gRPC port this member listens on (useful after listening on port 0), or -1. */
+  int port() {
+    return transport instanceof GrpcTransport g ? g.port() : -1;
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      runtime.close();
+      transport.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Replica{" + config.nodeId() + " at " + config.listenAddress() + "}";
+  }
+}

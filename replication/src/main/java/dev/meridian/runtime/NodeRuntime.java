@@ -1,0 +1,585 @@
+package dev.meridian.runtime;
+
+import dev.meridian.NodeId;
+import dev.meridian.core.Effect;
+import dev.meridian.core.Event;
+import dev.meridian.core.Now;
+import dev.meridian.core.ProtocolCore;
+import dev.meridian.transport.Transport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The single-threaded shell that drives one {@link ProtocolCore} from real time and a real
+ * {@link Transport}.
+ *
+ * <pre>{@code
+ * NodeRuntime<Msg> node = NodeRuntime.<Msg>builder()
+ *     .core(new MyCore(...))
+ *     .transport(transport)               // owned by the runtime from now on
+ *     .codec(new MyCodec())
+ *     .onDeliver(value -> app.apply(value))
+ *     .build();
+ * node.start();                           // Event.Start, then frames and timers flow
+ * node.submit(request).join();            // Event.Request; completes once the core handled it
+ * node.close();
+ * }</pre>
+ *
+ * <h2>Threading contract</h2>
+ *
+ * <ul>
+ *   <li>One <em>core thread</em> ({@code meridian-node-<id>}) owns the core: every {@link
+ *       ProtocolCore#handle} call, and every effect, happens on it, one event at a time. The core
+ *       needs no locks.
+ *   <li>Inputs reach the core thread through queues: frames from the transport (decoded there with
+ *       the {@link WireCodec}), timers, and {@link #submit} from any thread.
+ *   <li>The delivery listener ({@link Builder#onDeliver}) runs on the core thread, in the order the
+ *       core emitted deliveries. It <b>must not block</b>: the whole node waits while it runs. An
+ *       exception from it is logged and counted; the node carries on.
+ *   <li>The futures of {@link #submit} are completed on the core thread, so dependent stages
+ *       without an executor ({@code thenRun} …) run there too and must not block either; use the
+ *       {@code …Async} variants for anything slow.
+ * </ul>
+ *
+ * <h2>Time</h2>
+ *
+ * Every event carries {@link Now}: wall time from {@link Instant#now()} in nanoseconds since the
+ * epoch, monotonic time from {@link System#nanoTime()}. Timers ({@link Effect.SetTimer}) are
+ * measured on the monotonic clock. These are the only clock readings in a node; cores read none.
+ *
+ * <h2>Failures</h2>
+ *
+ * <ul>
+ *   <li>A frame that does not decode (the codec throws) is counted in {@link
+ *       Stats#framesUndecodable} and dropped; the node carries on.
+ *   <li>A frame that arrives while {@link Builder#maxPendingFrames} frames already wait for the
+ *       core thread is dropped and counted: bounded memory under overload. Likewise a {@link
+ *       Effect.Send} the transport refuses because the peer's queue is full. Both are losses the
+ *       core's reliable links repair by retransmission.
+ *   <li>A {@link Effect.Send} to this node itself is handed back to the core as a message, through
+ *       the queue (never re-entrantly), without encoding.
+ *   <li>A core that throws has broken its own invariants, so the node <em>fails stop</em>: the
+ *       transport is closed, timers and queued inputs are dropped, pending and later {@link
+ *       #submit}s fail, and {@link #failure()} returns the cause. Restarting means a new core — a
+ *       new incarnation — in a new runtime.
+ * </ul>
+ *
+ * @param <M> the protocol's message type
+ */
+public final class NodeRuntime<M> implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(NodeRuntime.class.getName());
+  /** Frames handled per turn of the core thread before timers and requests get a turn. */
+  private static final int MAX_FRAMES_PER_TURN = 256;
+
+  private final NodeId self;
+  private final ProtocolCore<M> core;
+  private final Transport transport;
+  private final WireCodec<M> codec;
+  private final Consumer<Object> onDeliver;
+  private final int maxPendingFrames;
+  private final long closeTimeoutNanos;
+  private final ScheduledThreadPoolExecutor coreExecutor;
+  private volatile Thread coreThread;
+
+  // inbound frames: bounded, drained in batches on the core thread
+  private record Inbound(NodeId from, byte[] frame) {}
+
+  private final ConcurrentLinkedQueue<Inbound> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inboxSize = new AtomicInteger();
+  private final AtomicBoolean inboxDrainScheduled = new AtomicBoolean();
+  private final Runnable inboxDrain = this::drainInbox;
+
+  private final Set<CompletableFuture<Void>> pendingRequests = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Throwable failure;
+
+  // core thread only
+  private final Map<String, ScheduledFuture<?>> timers = new HashMap<>();
+
+  // counters
+  private final LongAdder eventsHandled = new LongAdder();
+  private final LongAdder framesReceived = new LongAdder();
+  private final LongAdder framesDroppedInboxFull = new LongAdder();
+  private final LongAdder framesUndecodable = new LongAdder();
+  private final LongAdder framesSent = new LongAdder();
+  private final LongAdder sendsRefused = new LongAdder();
+  private final LongAdder sendsFailed = new LongAdder();
+  private final LongAdder deliveries = new LongAdder();
+  private final LongAdder listenerFailures = new LongAdder();
+  private final LongAdder timersFired = new LongAdder();
+
+  /**
+   * A snapshot of a runtime's counters.
+   *
+   * @param eventsHandled events the core handled (start, messages, timers, requests)
+   * @param framesReceived frames the transport handed up
+   * @param framesDroppedInboxFull frames dropped because too many were waiting for the core
+   * @param framesUndecodable frames dropped because the codec rejected them
+   * @param framesSent frames the transport accepted
+   * @param sendsRefused sends dropped because the transport's queue for the peer was full
+   * @param sendsFailed sends dropped because encoding or the transport threw
+   * @param deliveries values handed to the delivery listener
+   * @param listenerFailures deliveries on which the listener threw
+   * @param timersFired timers that fired
+   */
+  public record Stats(long eventsHandled, long framesReceived, long framesDroppedInboxFull,
+      long framesUndecodable, long framesSent, long sendsRefused, long sendsFailed,
+      long deliveries, long listenerFailures, long timersFired) {}
+
+  private NodeRuntime(Builder<M> b) {
+    this.core = b.core;
+    this.transport = b.transport;
+    this.self = b.transport.self();
+    this.codec = b.codec;
+    this.onDeliver = b.onDeliver;
+    this.maxPendingFrames = b.maxPendingFrames;
+    this.closeTimeoutNanos = b.closeTimeout.toNanos();
+    this.coreExecutor = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "meridian-node-" + self);
+      t.setDaemon(true);
+      coreThread = t;
+      return t;
+    });
+    coreExecutor.setRemoveOnCancelPolicy(true); // timers reset often; don't let them pile up
+    coreExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
+
+  /** A builder; core, transport and codec are required. */
+  public static <M> Builder<M> builder() {
+    return new Builder<>();
+  }
+
+  /** This node's id (the transport's). */
+  public NodeId self() {
+    return self;
+  }
+
+  /**
+   * Starts the transport and hands the core its {@link Event.Start}.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  public void start() {
+    if (closed.get()) {
+      throw new IllegalStateException("runtime of " + self + " is closed");
+    }
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("runtime of " + self + " was already started");
+    }
+    // Start goes into the queue first, so it precedes every frame the transport hands up.
+    coreExecutor.execute(() -> handle(new Event.Start<>(now())));
+    try {
+      transport.start(this::onFrame);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /**
+   * Hands {@code request} to the core as an {@link Event.Request}, on the core thread.
+   *
+   * @return a future completed (on the core thread) once the core has handled the request and its
+   *     effects have been carried out; completed exceptionally if the runtime is or gets closed or
+   *     failed before that
+   * @throws IllegalArgumentException if {@code request} is null
+   * @throws IllegalStateException if the runtime was never started
+   */
+  public CompletableFuture<Void> submit(Object request) {
+    if (request == null) {
+      throw new IllegalArgumentException("request must not be null");
+    }
+    if (!started.get()) {
+      throw new IllegalStateException("runtime of " + self + " was never started");
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closed.get() || failure != null) {
+      done.completeExceptionally(stoppedException());
+      return done;
+    }
+    pendingRequests.add(done);
+    try {
+      coreExecutor.execute(() -> {
+        if (!pendingRequests.remove(done)) {
+          return; // failed by close() meanwhile
+        }
+        if (handle(new Event.Request<>(request, now()))) {
+          done.complete(null);
+        } else {
+          done.completeExceptionally(stoppedException());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      pendingRequests.remove(done);
+      done.completeExceptionally(stoppedException());
+    }
+    return done;
+  }
+
+  /** Why the node failed stop, if it did: what its core threw. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  /** Whether the runtime was started and is neither closed nor failed. */
+  public boolean isRunning() {
+    return started.get() && !closed.get() && failure == null;
+  }
+
+  /** A snapshot of this runtime's counters. */
+  public Stats stats() {
+    return new Stats(eventsHandled.sum(), framesReceived.sum(), framesDroppedInboxFull.sum(),
+        framesUndecodable.sum(), framesSent.sum(), sendsRefused.sum(), sendsFailed.sum(),
+        deliveries.sum(), listenerFailures.sum(), timersFired.sum());
+  }
+
+  /**
+   * Closes the transport, cancels timers, drops queued inputs, fails pending {@link #submit}s and
+   * stops the core thread, waiting for it up to the close timeout (default 5 s) unless called on
+   * the core thread itself (from the delivery listener), where it returns at once. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      transport.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "closing the transport of " + self + " failed", e);
+    }
+    coreExecutor.shutdownNow();
+    if (Thread.currentThread() != coreThread) {
+      try {
+        if (!coreExecutor.awaitTermination(closeTimeoutNanos, TimeUnit.NANOSECONDS)) {
+          LOG.warning(() -> "core thread of " + self + " did not stop within the close timeout "
+              + "(is the delivery listener blocking?)");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    failPending();
+    inbox.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "NodeRuntime[" + self + (failure != null ? ", failed" : closed.get() ? ", closed" : "")
+        + "]";
+  }
+
+  // ---- inputs ----
+
+  /** The transport's handler: any transport thread; never blocks. */
+  private void onFrame(NodeId from, byte[] frame) {
+    if (closed.get() || failure != null) {
+      return;
+    }
+    framesReceived.increment();
+    if (inboxSize.incrementAndGet() > maxPendingFrames) {
+      inboxSize.decrementAndGet();
+      framesDroppedInboxFull.increment();
+      return;
+    }
+    inbox.offer(new Inbound(from, frame));
+    scheduleInboxDrain();
+  }
+
+  private void scheduleInboxDrain() {
+    if (inboxDrainScheduled.compareAndSet(false, true)) {
+      try {
+        coreExecutor.execute(inboxDrain);
+      } catch (RejectedExecutionException closedMeanwhile) {
+        // closing: the frames are dropped with the inbox
+      }
+    }
+  }
+
+  /** Core thread: handles up to a turn's worth of frames, then yields to timers and requests. */
+  private void drainInbox() {
+    inboxDrainScheduled.set(false);
+    for (int i = 0; i < MAX_FRAMES_PER_TURN; i++) {
+      Inbound in = inbox.poll();
+      if (in == null) {
+        return;
+      }
+      inboxSize.decrementAndGet();
+      M message;
+      try {
+        message = codec.decode(in.frame());
+        if (message == null) {
+          throw new IllegalArgumentException("codec returned null");
+        }
+      } catch (RuntimeException e) {
+        long n = framesUndecodable.sum() + 1;
+        framesUndecodable.increment();
+        // The first few in full, then every 1000th: a flood of garbage must not flood the log.
+        if (n <= 10 || n % 1000 == 0) {
+          LOG.warning(() -> self + " dropped an undecodable frame of " + in.frame().length
+              + " bytes from " + in.from() + " (" + n + " so far): " + printable(e));
+        }
+        continue;
+      }
+      if (!handle(new Event.Message<>(in.from(), message, now()))) {
+        return;
+      }
+    }
+    if (!inbox.isEmpty()) {
+      scheduleInboxDrain();
+    }
+  }
+
+  private void fire(String name, ScheduledFuture<?>[] holder) {
+    if (timers.get(name) != holder[0]) {
+      return; // replaced or cancelled after it was queued to run
+    }
+    timers.remove(name);
+    timersFired.increment();
+    handle(new Event.Timer<>(name, now()));
+  }
+
+  // ---- the core ----
+
+  /** Core thread. Hands one event to the core and carries out its effects; false once failed. */
+  private boolean handle(Event<M> event) {
+    if (failure != null || closed.get()) {
+      return false;
+    }
+    List<Effect<M>> effects;
+    try {
+      effects = core.handle(event);
+      if (effects == null) {
+        throw new IllegalStateException("core returned null instead of a list of effects");
+      }
+    } catch (Throwable t) {
+      failStop(event, t);
+      return false;
+    }
+    eventsHandled.increment();
+    try {
+      for (Effect<M> effect : effects) {
+        apply(effect);
+      }
+    } catch (Throwable t) { // apply() contains what it expects; anything else is serious
+      failStop(event, t);
+      return false;
+    }
+    return true;
+  }
+
+  private void apply(Effect<M> effect) {
+    if (effect instanceof Effect.Send<M> send) {
+      send(send.to(), send.payload());
+    } else if (effect instanceof Effect.Deliver<M> deliver) {
+      deliveries.increment();
+      try {
+        onDeliver.accept(deliver.value());
+      } catch (RuntimeException e) {
+        listenerFailures.increment();
+        LOG.log(Level.SEVERE, "delivery listener of " + self + " threw", e);
+      }
+    } else if (effect instanceof Effect.SetTimer<M> set) {
+      ScheduledFuture<?> old = timers.remove(set.name());
+      if (old != null) {
+        old.cancel(false);
+      }
+      ScheduledFuture<?>[] holder = new ScheduledFuture<?>[1];
+      try {
+        holder[0] = coreExecutor.schedule(() -> fire(set.name(), holder), set.delayNanos(),
+            TimeUnit.NANOSECONDS);
+        timers.put(set.name(), holder[0]);
+      } catch (RejectedExecutionException closing) {
+        // the runtime is closing; timers die with it
+      }
+    } else if (effect instanceof Effect.CancelTimer<M> cancel) {
+      ScheduledFuture<?> old = timers.remove(cancel.name());
+      if (old != null) {
+        old.cancel(false);
+      }
+    }
+  }
+
+  private void send(NodeId to, M payload) {
+    if (to.equals(self)) {
+      try {
+        coreExecutor.execute(() -> handle(new Event.Message<>(self, payload, now())));
+      } catch (RejectedExecutionException closing) {
+        // the runtime is closing
+      }
+      return;
+    }
+    byte[] frame;
+    try {
+      frame = codec.encode(payload);
+      if (transport.send(to, frame)) {
+        framesSent.increment();
+      } else {
+        sendsRefused.increment();
+      }
+    } catch (RuntimeException e) {
+      sendsFailed.increment();
+      LOG.log(Level.SEVERE, self + " could not send a " + payload.getClass().getSimpleName()
+          + " to " + to + "; dropped", e);
+    }
+  }
+
+  private void failStop(Event<M> event, Throwable t) {
+    failure = t;
+    LOG.log(Level.SEVERE, "core of " + self + " threw on " + event.getClass().getSimpleName()
+        + " (or an effect of it failed); the node stops (fail-stop)", t);
+    for (ScheduledFuture<?> f : timers.values()) {
+      f.cancel(false);
+    }
+    timers.clear();
+    inbox.clear();
+    try {
+      transport.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "closing the transport of " + self + " failed", e);
+    }
+    failPending();
+  }
+
+  private void failPending() {
+    for (CompletableFuture<Void> f : pendingRequests) {
+      if (pendingRequests.remove(f)) {
+        f.completeExceptionally(stoppedException());
+      }
+    }
+  }
+
+  private IllegalStateException stoppedException() {
+    Throwable cause = failure;
+    return cause != null
+        ? new IllegalStateException("runtime of " + self + " failed: " + cause, cause)
+        : new IllegalStateException("runtime of " + self + " is closed");
+  }
+
+  /** A codec's complaint about untrusted bytes, cut short and without control characters. */
+  private static String printable(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    StringBuilder sb = new StringBuilder(Math.min(m.length(), 200));
+    for (int i = 0; i < m.length() && i < 200; i++) {
+      char c = m.charAt(i);
+      sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    return (m.length() > 200 ? sb.append("...") : sb).toString();
+  }
+
+  private static Now now() {
+    Instant wall = Instant.now();
+    return new Now(wall.getEpochSecond() * 1_000_000_000L + wall.getNano(), System.nanoTime());
+  }
+
+  /**
+   * Builds a {@link NodeRuntime}.
+   *
+   * @param <M> the protocol's message type
+   */
+  public static final class Builder<M> {
+    private ProtocolCore<M> core;
+    private Transport transport;
+    private WireCodec<M> codec;
+    private Consumer<Object> onDeliver = value -> { };
+    private int maxPendingFrames = 65_536;
+    private Duration closeTimeout = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** The core to drive; from now on only the runtime may call it. Required. */
+    public Builder<M> core(ProtocolCore<M> core) {
+      this.core = require(core, "core");
+      return this;
+    }
+
+    /** The transport, not yet started; the runtime starts and closes it. Required. */
+    public Builder<M> transport(Transport transport) {
+      this.transport = require(transport, "transport");
+      return this;
+    }
+
+    /** The codec for the core's messages. Required. */
+    public Builder<M> codec(WireCodec<M> codec) {
+      this.codec = require(codec, "codec");
+      return this;
+    }
+
+    /**
+     * Receives every {@link Effect.Deliver}ed value, on the core thread; must not block. Default:
+     * ignore them.
+     */
+    public Builder<M> onDeliver(Consumer<Object> listener) {
+      this.onDeliver = require(listener, "delivery listener");
+      return this;
+    }
+
+    /** How many received frames may wait for the core thread before more are dropped. */
+    public Builder<M> maxPendingFrames(int frames) {
+      if (frames < 1) {
+        throw new IllegalArgumentException("maxPendingFrames must be >= 1, got " + frames);
+      }
+      this.maxPendingFrames = frames;
+      return this;
+    }
+
+    /** How long {@link NodeRuntime#close} waits for the core thread (default 5 s). */
+    public Builder<M> closeTimeout(Duration timeout) {
+      if (timeout == null || timeout.isNegative()) {
+        throw new IllegalArgumentException("closeTimeout must be >= 0, got " + timeout);
+      }
+      this.closeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Builds the runtime; starts nothing.
+     *
+     * @throws IllegalArgumentException if core, transport or codec is missing
+     */
+    public NodeRuntime<M> build() {
+      List<String> missing = new ArrayList<>();
+      if (core == null) {
+        missing.add("core");
+      }
+      if (transport == null) {
+        missing.add("transport");
+      }
+      if (codec == null) {
+        missing.add("codec");
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalArgumentException("a runtime needs a core, a transport and a codec; "
+            + "missing: " + String.join(", ", missing));
+      }
+      return new NodeRuntime<>(this);
+    }
+
+    private static <T> T require(T value, String what) {
+      if (value == null) {
+        throw new IllegalArgumentException(what + " must not be null");
+      }
+      return value;
+    }
+  }
+}
