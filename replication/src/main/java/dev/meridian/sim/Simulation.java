@@ -26,7 +26,9 @@ import java.util.function.Supplier;
  * <p><b>Determinism.</b> Everything random (delays, loss, faults, clock offsets and drift, every
  * core's own randomness) derives from the one seed. Events are processed in order of (true time,
  * sequence number), so ties break the same way every run. The same seed therefore gives the
- * identical trace, and any violation is replayed by rerunning its seed.
+ * identical trace, and any violation is replayed by rerunning its seed. Trace lines (and the
+ * fingerprint) are built from the {@code toString} of messages, requests and delivered values,
+ * so those must be deterministic too: no identity hash codes, such as a raw {@code byte[]} prints.
  *
  * <p><b>A run</b> has two phases. During the <i>safety phase</i> ({@code safetyNanos} of true
  * time) the {@link NetworkModel} loses, duplicates, delays and reorders messages and the {@link

@@ -38,7 +38,12 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
   static final long RETRY_NANOS = 1_000_000L;
 
   /** Request: multicast {@code op}; {@code token} identifies it in the outcome. */
-  public record SubmitOp<O>(O op, Object token) {}
+  public record SubmitOp<O>(O op, Object token) {
+    @Override
+    public String toString() { // deterministic, also for byte-array operations
+      return "SubmitOp{" + (op instanceof byte[] b ? b.length + " bytes" : op) + ", " + token + "}";
+    }
+  }
 
   /** Request: run {@code reader} on the state; its result comes back in {@link ReadDone}. */
   public record Read<S>(Function<? super S, ?> reader, Object token) {}
@@ -63,6 +68,16 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
     this.multicast = multicast;
     this.state = state;
     this.clock = HybridLogicalClock.create(maxClockOffsetNanos);
+  }
+
+  /** Submitted operations waiting for buffer space in the multicast. */
+  public int waitingCount() {
+    return waiting.size();
+  }
+
+  /** The replicated state (for inspection by checkers; the runtime never hands it out). */
+  public S state() {
+    return state;
   }
 
   /** Remote timestamps too far ahead to adopt so far (the operations were still applied). */

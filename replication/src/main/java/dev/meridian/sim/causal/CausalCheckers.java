@@ -1,7 +1,7 @@
 package dev.meridian.sim.causal;
 
 import dev.meridian.NodeId;
-import dev.meridian.core.causal.CausalMulticastCore.Delivery;
+import dev.meridian.replica.Delivered;
 import dev.meridian.core.causal.CausalWire;
 import dev.meridian.core.link.LinkFrame;
 import dev.meridian.sim.Checker;
@@ -23,11 +23,14 @@ public final class CausalCheckers {
 
   private record UpdateId(NodeId origin, long seq) {}
 
-  static List<Delivery> deliveries(Step<LinkFrame<CausalWire>> step) {
-    List<Delivery> out = new ArrayList<>();
+  /** An applied operation: its origin and its sequence number there. */
+  private record Applied(NodeId origin, long seq) {}
+
+  static List<Applied> deliveries(Step<LinkFrame<CausalWire>> step) {
+    List<Applied> out = new ArrayList<>();
     for (Object o : step.delivered()) {
-      if (o instanceof Delivery d) {
-        out.add(d);
+      if (o instanceof Delivered<?> d) {
+        out.add(new Applied(d.origin().node(), d.origin().sequence()));
       }
     }
     return out;
@@ -52,7 +55,7 @@ public final class CausalCheckers {
       public Optional<String> afterStep(Step<LinkFrame<CausalWire>> step,
           Execution<LinkFrame<CausalWire>> exec) {
         BitSet mine = deliveredAt.computeIfAbsent(step.node(), n -> new BitSet());
-        for (Delivery d : deliveries(step)) {
+        for (Applied d : deliveries(step)) {
           int id = ids.computeIfAbsent(new UpdateId(d.origin(), d.seq()), k -> ids.size());
           if (d.origin().equals(step.node())) {
             causalPast.put(id, (BitSet) mine.clone()); // issued now: its past is what I delivered
@@ -95,7 +98,7 @@ public final class CausalCheckers {
       @Override
       public Optional<String> afterStep(Step<LinkFrame<CausalWire>> step,
           Execution<LinkFrame<CausalWire>> exec) {
-        for (Delivery d : deliveries(step)) {
+        for (Applied d : deliveries(step)) {
           List<NodeId> key = List.of(step.node(), d.origin());
           long previous = last.getOrDefault(key, 0L);
           if (d.seq() != previous + 1) {

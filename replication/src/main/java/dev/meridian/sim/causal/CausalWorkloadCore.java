@@ -6,35 +6,33 @@ import dev.meridian.core.ProtocolCore;
 import dev.meridian.core.causal.CausalMulticastCore;
 import dev.meridian.core.causal.CausalWire;
 import dev.meridian.core.link.LinkFrame;
-import dev.meridian.time.HybridClockOffsetException;
-import dev.meridian.time.HybridLogicalClock;
+import dev.meridian.core.replica.ReplicaCore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * The causal scenario's member: a {@link CausalMulticastCore} plus a workload that, at random
- * moments until a stop time, prepares a random operation on one of the shipped CRDTs against its
- * local replicas and multicasts it; every delivery is applied to the local replicas. A hybrid
- * logical clock stamps every operation (the last-writer-wins register orders by it).
+ * The causal scenario's member: the very {@link ReplicaCore} over {@link CausalMulticastCore}
+ * that the gRPC runtime drives, replicating a {@link CrdtBundle}, plus a workload that, at random
+ * moments until a stop time, prepares a random CRDT operation against the local replicas and
+ * submits it — holding back while too many submits wait for buffer space (back-pressure).
  */
 public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWire>> {
   static final String WORKLOAD_TIMER = "workload";
   static final long MAX_CLOCK_OFFSET_NANOS = 500_000_000L;
+  private static final int MAX_WAITING_SUBMITS = 32;
 
-  private final CausalMulticastCore inner;
+  private final CausalMulticastCore multicast;
+  private final ReplicaCore<CrdtBundle, byte[]> replica;
   private final RandomGenerator random;
   private final long stopSubmittingAtNanos;
   private final long meanGapNanos;
-  private final CrdtBundle crdts = new CrdtBundle();
-  private HybridLogicalClock hlc = HybridLogicalClock.create(MAX_CLOCK_OFFSET_NANOS);
   private long submitted;
-  private long refused;
-  private long clockRefusals;
 
-  public CausalWorkloadCore(CausalMulticastCore inner, RandomGenerator random,
+  public CausalWorkloadCore(CausalMulticastCore multicast, RandomGenerator random,
       long stopSubmittingAtNanos, long meanGapNanos) {
-    this.inner = inner;
+    this.multicast = multicast;
+    this.replica = new ReplicaCore<>(multicast, new CrdtBundle(), MAX_CLOCK_OFFSET_NANOS);
     this.random = random;
     this.stopSubmittingAtNanos = stopSubmittingAtNanos;
     this.meanGapNanos = meanGapNanos;
@@ -42,26 +40,12 @@ public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWi
 
   /** The multicast core inside. */
   public CausalMulticastCore multicast() {
-    return inner;
+    return multicast;
   }
 
   /** The observable state of every local CRDT replica, for comparing members. */
   public String replicatedState() {
-    return crdts.observable();
-  }
-
-  /** Deliveries whose hybrid timestamp was too far ahead to adopt (the op is still applied). */
-  public long clockRefusals() {
-    return clockRefusals;
-  }
-
-  /** Submits accepted and refused (back-pressure) so far. */
-  public long submitted() {
-    return submitted;
-  }
-
-  public long refused() {
-    return refused;
+    return replica.state().observable();
   }
 
   @Override
@@ -70,38 +54,19 @@ public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWi
     if (event instanceof Event.Timer<LinkFrame<CausalWire>> t
         && t.name().equals(WORKLOAD_TIMER)) {
       if (event.now().monotonicNanos() < stopSubmittingAtNanos) {
-        for (int i = 1 + random.nextInt(3); i > 0; i--) {
-          hlc = hlc.tick(event.now().wallNanos());
-          byte[] payload = crdts.randomOp(random, hlc.timestamp());
-          out.addAll(inner.handle(new Event.Request<>(
-              new CausalMulticastCore.Submit(payload, "submit-" + submitted), event.now())));
+        for (int i = 1 + random.nextInt(3);
+            i > 0 && replica.waitingCount() < MAX_WAITING_SUBMITS; i--) {
+          byte[] op = replica.state().randomOp(random);
+          out.addAll(replica.handle(new Event.Request<>(
+              new ReplicaCore.SubmitOp<>(op, "submit-" + submitted++), event.now())));
         }
         out.add(new Effect.SetTimer<>(WORKLOAD_TIMER,
             1 + (long) (-Math.log(1.0 - random.nextDouble()) * meanGapNanos)));
       }
     } else {
-      out.addAll(inner.handle(event));
+      out.addAll(replica.handle(event));
       if (event instanceof Event.Start<LinkFrame<CausalWire>>) {
         out.add(new Effect.SetTimer<>(WORKLOAD_TIMER, 1));
-      }
-    }
-    for (Effect<LinkFrame<CausalWire>> e : out) {
-      if (e instanceof Effect.Deliver<LinkFrame<CausalWire>> d) {
-        if (d.value() instanceof CausalMulticastCore.Delivery delivery) {
-          byte[] payload = delivery.payload();
-          if (delivery.token() != null) {
-            submitted++;
-          } else {
-            try {
-              hlc = hlc.receive(CrdtBundle.issuedAt(payload), event.now().wallNanos());
-            } catch (HybridClockOffsetException tooFarAhead) {
-              clockRefusals++; // the op is applied regardless: causal order is already settled
-            }
-          }
-          crdts.apply(payload, delivery.origin(), delivery.seq());
-        } else if (d.value() instanceof CausalMulticastCore.Refused) {
-          refused++;
-        }
       }
     }
     return out;
