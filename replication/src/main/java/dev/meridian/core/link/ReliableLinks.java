@@ -70,17 +70,22 @@ public final class ReliableLinks<P> {
   /** Per-peer state: the outgoing half and the incoming half of one link. */
   private static final class Peer<P> {
     int knownIncarnation; // 0: never heard from
-    // outgoing
-    final ArrayDeque<P> unacked = new ArrayDeque<>();
+    // outgoing: sequence numbers firstUnackedSeq.. are first the sent ones, then the unsent ones
+    final ArrayDeque<P> unacked = new ArrayDeque<>(); // sent at least once
+    final ArrayDeque<P> unsent = new ArrayDeque<>();
     long firstUnackedSeq = 1;
-    long sentUpTo; // highest seq put on the wire since the last (re)transmission round began
+    boolean resendDue; // a retransmission round: send every unacknowledged payload again
     // incoming
     long expected = 1;
     final TreeMap<Long, P> early = new TreeMap<>();
     boolean ackDue;
 
+    int buffered() {
+      return unacked.size() + unsent.size();
+    }
+
     long nextSeq() {
-      return firstUnackedSeq + unacked.size();
+      return firstUnackedSeq + buffered();
     }
   }
 
@@ -95,21 +100,21 @@ public final class ReliableLinks<P> {
       throw new IllegalArgumentException("payload must not be null");
     }
     Peer<P> p = requirePeer(peer);
-    if (p.unacked.size() >= settings.sendBufferPerPeer()) {
+    if (p.buffered() >= settings.sendBufferPerPeer()) {
       return false;
     }
-    p.unacked.addLast(payload);
+    p.unsent.addLast(payload);
     return true;
   }
 
   /** Free places in the send buffer to {@code peer}. */
   public int sendCapacity(NodeId peer) {
-    return settings.sendBufferPerPeer() - requirePeer(peer).unacked.size();
+    return settings.sendBufferPerPeer() - requirePeer(peer).buffered();
   }
 
-  /** Payloads sent to {@code peer} and not yet acknowledged. */
+  /** Payloads queued for {@code peer} and not yet acknowledged (sent or not). */
   public int unacknowledged(NodeId peer) {
-    return requirePeer(peer).unacked.size();
+    return requirePeer(peer).buffered();
   }
 
   /** Frames refused as malformed or from unknown nodes since this component was built. */
@@ -180,17 +185,20 @@ public final class ReliableLinks<P> {
   }
 
   private void acknowledge(Peer<P> p, long ack) {
+    // Only sent payloads can be acknowledged; a larger ack is from a confused or lying peer.
     while (p.firstUnackedSeq <= ack && !p.unacked.isEmpty()) {
       p.unacked.removeFirst();
       p.firstUnackedSeq++;
     }
-    p.sentUpTo = Math.max(p.sentUpTo, p.firstUnackedSeq - 1);
   }
 
   /** The peer restarted: a new link, numbered from 1, carrying what is still unacknowledged. */
   private void restartLinkTo(Peer<P> p) {
+    while (!p.unacked.isEmpty()) {
+      p.unsent.addFirst(p.unacked.removeLast());
+    }
     p.firstUnackedSeq = 1;
-    p.sentUpTo = 0;
+    p.resendDue = false;
     p.expected = 1;
     p.early.clear();
   }
@@ -198,9 +206,8 @@ public final class ReliableLinks<P> {
   /** Marks every unacknowledged payload for sending again at the next {@link #flush}. */
   public void retransmitAll() {
     for (Peer<P> p : peers.values()) {
-      p.sentUpTo = p.firstUnackedSeq - 1;
       if (!p.unacked.isEmpty()) {
-        p.ackDue = true; // even an empty retransmission round refreshes the peer's ack
+        p.resendDue = true;
       }
     }
   }
@@ -211,28 +218,37 @@ public final class ReliableLinks<P> {
    */
   public <M> List<Effect.Send<M>> flush(java.util.function.Function<LinkFrame<P>, M> wrap) {
     List<Effect.Send<M>> out = new ArrayList<>();
+    int max = settings.maxPayloadsPerFrame();
     for (Map.Entry<NodeId, Peer<P>> e : peers.entrySet()) {
       Peer<P> p = e.getValue();
-      long next = p.nextSeq();
       boolean sent = false;
-      if (p.sentUpTo < next - 1) {
+      if (p.resendDue) {
+        long seq = p.firstUnackedSeq;
         Iterator<P> it = p.unacked.iterator();
-        for (long skip = p.sentUpTo + 1 - p.firstUnackedSeq; skip > 0; skip--) {
-          it.next();
-        }
-        while (p.sentUpTo < next - 1) {
-          int n = (int) Math.min(settings.maxPayloadsPerFrame(), next - 1 - p.sentUpTo);
-          List<P> batch = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) {
+        while (it.hasNext()) {
+          List<P> batch = new ArrayList<>(Math.min(max, p.unacked.size()));
+          while (it.hasNext() && batch.size() < max) {
             batch.add(it.next());
           }
-          out.add(new Effect.Send<>(e.getKey(), wrap.apply(frame(p, p.sentUpTo + 1, batch))));
-          p.sentUpTo += n;
+          out.add(new Effect.Send<>(e.getKey(), wrap.apply(frame(p, seq, batch))));
+          seq += batch.size();
           sent = true;
         }
+        p.resendDue = false;
+      }
+      while (!p.unsent.isEmpty()) {
+        long seq = p.firstUnackedSeq + p.unacked.size();
+        List<P> batch = new ArrayList<>(Math.min(max, p.unsent.size()));
+        while (!p.unsent.isEmpty() && batch.size() < max) {
+          P payload = p.unsent.removeFirst();
+          batch.add(payload);
+          p.unacked.addLast(payload);
+        }
+        out.add(new Effect.Send<>(e.getKey(), wrap.apply(frame(p, seq, batch))));
+        sent = true;
       }
       if (p.ackDue && !sent) {
-        out.add(new Effect.Send<>(e.getKey(), wrap.apply(frame(p, next, List.of()))));
+        out.add(new Effect.Send<>(e.getKey(), wrap.apply(frame(p, p.nextSeq(), List.of()))));
       }
       p.ackDue = false;
     }
