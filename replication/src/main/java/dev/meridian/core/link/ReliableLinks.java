@@ -75,6 +75,7 @@ public final class ReliableLinks<P> {
     final ArrayDeque<P> unsent = new ArrayDeque<>();
     long firstUnackedSeq = 1;
     boolean resendDue; // a retransmission round: send every unacknowledged payload again
+    long firstUnackedAtLastTick = 1;
     // incoming
     long expected = 1;
     final TreeMap<Long, P> early = new TreeMap<>();
@@ -198,17 +199,25 @@ public final class ReliableLinks<P> {
       p.unsent.addFirst(p.unacked.removeLast());
     }
     p.firstUnackedSeq = 1;
+    p.firstUnackedAtLastTick = 1;
     p.resendDue = false;
     p.expected = 1;
     p.early.clear();
   }
 
-  /** Marks every unacknowledged payload for sending again at the next {@link #flush}. */
+  /**
+   * The retransmission timer fired: marks every unacknowledged payload to a peer for sending again
+   * at the next {@link #flush} — but only to peers whose cumulative acknowledgement has not moved
+   * since the previous call. An ack that still advances means the link is working and merely
+   * busy; resending a whole window then would only flood it (a hole from a lost frame stops the
+   * cumulative ack, which is exactly what triggers the resend).
+   */
   public void retransmitAll() {
     for (Peer<P> p : peers.values()) {
-      if (!p.unacked.isEmpty()) {
+      if (!p.unacked.isEmpty() && p.firstUnackedSeq == p.firstUnackedAtLastTick) {
         p.resendDue = true;
       }
+      p.firstUnackedAtLastTick = p.firstUnackedSeq;
     }
   }
 
