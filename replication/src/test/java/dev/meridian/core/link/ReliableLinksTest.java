@@ -82,7 +82,8 @@ class ReliableLinksTest {
     assertEquals(1, ack.ack(), "only m1 is acknowledged");
     a.receive(B, ack);
     a.retransmitAll();
-    assertEquals(List.of(), frames(a), "the ack just advanced: the link works, no resend yet");
+    assertTrue(frames(a).stream().allMatch(frame -> frame.payloads().isEmpty()),
+        "the ack just advanced: the link works, no resend yet");
     a.retransmitAll();
     assertEquals(List.of("m2"), b.receive(A, frames(a).get(0)), "stalled for a tick: resend");
   }
