@@ -6,6 +6,7 @@ import dev.meridian.core.causal.CausalSettings;
 import dev.meridian.core.causal.CausalWire;
 import dev.meridian.core.link.LinkFrame;
 import dev.meridian.core.link.LinkSettings;
+import dev.meridian.sim.CheckerCatalog;
 import dev.meridian.sim.ClockModel;
 import dev.meridian.sim.DelayDistribution;
 import dev.meridian.sim.FaultModel;
@@ -13,14 +14,9 @@ import dev.meridian.sim.NetworkModel;
 import dev.meridian.sim.Scenario;
 import dev.meridian.sim.Simulation;
 import dev.meridian.sim.SimulationResult;
-import dev.meridian.sim.Checker;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The {@code causal} scenario: four members multicast operations on a counter, a
@@ -35,7 +31,7 @@ public final class CausalScenario implements Scenario {
   private static final long SAFETY_NANOS = 1_000_000_000L;
 
   /** The checkers of this scenario by name, in the order they run. */
-  public static final Map<String, Supplier<Checker<LinkFrame<CausalWire>>>> CHECKERS = checkers();
+  public static final CheckerCatalog<LinkFrame<CausalWire>> CHECKERS = checkers();
 
   private final CausalMulticastCore.Variant variant;
   private final Set<String> enabledCheckers;
@@ -47,33 +43,26 @@ public final class CausalScenario implements Scenario {
 
   /** Members following {@code variant}, every checker. */
   public CausalScenario(CausalMulticastCore.Variant variant) {
-    this(variant, CHECKERS.keySet());
+    this(variant, CHECKERS.names());
   }
 
   /**
-   * @param checkers names of the checkers to run (keys of {@link #CHECKERS})
+   * @param checkers names of the checkers to run (names in {@link #CHECKERS})
    * @throws IllegalArgumentException if {@code variant} is null or a checker name is unknown
    */
   public CausalScenario(CausalMulticastCore.Variant variant, Set<String> checkers) {
     if (variant == null) {
       throw new IllegalArgumentException("variant must not be null");
     }
-    for (String name : checkers) {
-      if (!CHECKERS.containsKey(name)) {
-        throw new IllegalArgumentException(
-            "unknown checker '" + name + "'; known: " + CHECKERS.keySet());
-      }
-    }
     this.variant = variant;
-    this.enabledCheckers = Set.copyOf(checkers);
+    this.enabledCheckers = CHECKERS.select(checkers);
   }
 
-  private static Map<String, Supplier<Checker<LinkFrame<CausalWire>>>> checkers() {
-    Map<String, Supplier<Checker<LinkFrame<CausalWire>>>> all = new LinkedHashMap<>();
-    all.put("causal-delivery", CausalCheckers::causalDelivery);
-    all.put("fifo-no-duplicates", CausalCheckers::fifoNoDuplicates);
-    all.put("no-loss-convergence", CausalCheckers::noLossAndConvergence);
-    return Collections.unmodifiableMap(all);
+  private static CheckerCatalog<LinkFrame<CausalWire>> checkers() {
+    return new CheckerCatalog<LinkFrame<CausalWire>>()
+        .add("causal-delivery", CausalCheckers::causalDelivery)
+        .add("fifo-no-duplicates", CausalCheckers::fifoNoDuplicates)
+        .add("no-loss-convergence", CausalCheckers::noLossAndConvergence);
   }
 
   @Override
@@ -104,11 +93,7 @@ public final class CausalScenario implements Scenario {
         .phases(SAFETY_NANOS, 1_500_000_000L)
         .maxEvents(2_000_000)
         .keepTrace(keepTrace);
-    CHECKERS.forEach((name, checker) -> {
-      if (enabledCheckers.contains(name)) {
-        builder.checker(checker);
-      }
-    });
+    CHECKERS.addTo(builder, enabledCheckers);
     return builder.build().run();
   }
 }

@@ -1,6 +1,7 @@
 package dev.meridian.sim.clocks;
 
 import dev.meridian.NodeId;
+import dev.meridian.sim.CheckerCatalog;
 import dev.meridian.sim.ClockModel;
 import dev.meridian.sim.DelayDistribution;
 import dev.meridian.sim.FaultModel;
@@ -8,13 +9,9 @@ import dev.meridian.sim.NetworkModel;
 import dev.meridian.sim.Scenario;
 import dev.meridian.sim.Simulation;
 import dev.meridian.sim.SimulationResult;
-import dev.meridian.sim.Checker;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The {@code clocks} scenario: {@link ClockCore} processes exchanging messages over a lossy,
@@ -29,7 +26,7 @@ public final class ClocksScenario implements Scenario {
   public static final long HLC_MAX_OFFSET_NANOS = 100_000_000L;
 
   /** The checkers of this scenario by name, in the order they run. */
-  public static final Map<String, Supplier<Checker<ClockMessage>>> CHECKERS = checkers();
+  public static final CheckerCatalog<ClockMessage> CHECKERS = checkers();
 
   private final int processes;
   private final ClockVariant variant;
@@ -42,13 +39,13 @@ public final class ClocksScenario implements Scenario {
 
   /** {@code processes} processes following {@code variant}, every checker. */
   public ClocksScenario(int processes, ClockVariant variant) {
-    this(processes, variant, CHECKERS.keySet());
+    this(processes, variant, CHECKERS.names());
   }
 
   /**
    * @param processes how many processes, 2..64
    * @param variant which clock rules the processes follow
-   * @param checkers names of the checkers to run (keys of {@link #CHECKERS}): running one alone
+   * @param checkers names of the checkers to run (names in {@link #CHECKERS}): running one alone
    *     shows that it, and not another, catches a broken variant
    * @throws IllegalArgumentException if {@code processes} is out of range, {@code variant} is
    *     null, or a checker name is unknown
@@ -60,25 +57,18 @@ public final class ClocksScenario implements Scenario {
     if (variant == null) {
       throw new IllegalArgumentException("clock variant must not be null");
     }
-    for (String name : checkers) {
-      if (!CHECKERS.containsKey(name)) {
-        throw new IllegalArgumentException(
-            "unknown checker '" + name + "'; known: " + CHECKERS.keySet());
-      }
-    }
     this.processes = processes;
     this.variant = variant;
-    this.enabledCheckers = Set.copyOf(checkers);
+    this.enabledCheckers = CHECKERS.select(checkers);
   }
 
-  private static Map<String, Supplier<Checker<ClockMessage>>> checkers() {
-    Map<String, Supplier<Checker<ClockMessage>>> all = new LinkedHashMap<>();
-    all.put("vector-clock-order", ClockCheckers::vectorClockOrder);
-    all.put("lamport-order", ClockCheckers::lamportOrder);
-    all.put("hlc-order", ClockCheckers::hybridOrder);
-    all.put("hlc-offset-bound", () -> ClockCheckers.hybridOffsetBound(HLC_MAX_OFFSET_NANOS));
-    all.put("gossip-convergence", ClockCheckers::gossipConvergence);
-    return java.util.Collections.unmodifiableMap(all);
+  private static CheckerCatalog<ClockMessage> checkers() {
+    return new CheckerCatalog<ClockMessage>()
+        .add("vector-clock-order", ClockCheckers::vectorClockOrder)
+        .add("lamport-order", ClockCheckers::lamportOrder)
+        .add("hlc-order", ClockCheckers::hybridOrder)
+        .add("hlc-offset-bound", () -> ClockCheckers.hybridOffsetBound(HLC_MAX_OFFSET_NANOS))
+        .add("gossip-convergence", ClockCheckers::gossipConvergence);
   }
 
   @Override
@@ -105,11 +95,7 @@ public final class ClocksScenario implements Scenario {
         .phases(1_000_000_000L, 500_000_000L)
         .maxEvents(1_000_000)
         .keepTrace(keepTrace);
-    CHECKERS.forEach((name, checker) -> {
-      if (enabledCheckers.contains(name)) {
-        builder.checker(checker);
-      }
-    });
+    CHECKERS.addTo(builder, enabledCheckers);
     return builder.build().run();
   }
 }
