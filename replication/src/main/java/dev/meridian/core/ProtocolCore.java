@@ -17,6 +17,10 @@ import java.util.List;
  *       same effects. A failing simulation is thereby replayable from its seed.
  *   <li>Everything a core holds is volatile: a crash loses it, and the runtime builds a fresh core
  *       for the next incarnation.
+ *   <li>Events come in <em>turns</em>: after one or more events handled back to back the runtime
+ *       calls {@link #flush} and carries out what it returns. A core may hold effects back in
+ *       {@link #handle} and emit them at {@link #flush} — that is how many small payloads share
+ *       one frame under load. The simulator ends a turn after every event.
  * </ol>
  *
  * @param <M> the protocol's message type
@@ -28,4 +32,14 @@ public interface ProtocolCore<M> {
    * Returns an empty list when the event causes nothing.
    */
   List<Effect<M>> handle(Event<M> event);
+
+  /**
+   * Ends a turn: returns the effects held back since the last turn ended (for instance one frame
+   * per peer carrying every payload queued by the turn's events, and the acknowledgements the
+   * turn owes). The runtime calls it after every turn, so nothing held back waits longer than
+   * one turn. Default: a core that holds nothing back returns nothing.
+   */
+  default List<Effect<M>> flush() {
+    return List.of();
+  }
 }

@@ -13,9 +13,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -52,6 +52,9 @@ import java.util.logging.Logger;
  *       needs no locks.
  *   <li>Inputs reach the core thread through queues: frames from the transport (decoded there with
  *       the {@link WireCodec}), timers, and {@link #submit} from any thread.
+ *   <li>Queued requests and frames are handled in <em>turns</em> of up to 256 of each, after which
+ *       the runtime calls {@link ProtocolCore#flush}: under load, everything a turn sends to one
+ *       peer can leave in one frame. A timer firing, and a message to itself, are turns too.
  *   <li>The delivery listener ({@link Builder#onDeliver}) runs on the core thread, in the order the
  *       core emitted deliveries. It <b>must not block</b>: the whole node waits while it runs. An
  *       exception from it is logged and counted; the node carries on.
@@ -87,8 +90,8 @@ import java.util.logging.Logger;
  */
 public final class NodeRuntime<M> implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NodeRuntime.class.getName());
-  /** Frames handled per turn of the core thread before timers and requests get a turn. */
-  private static final int MAX_FRAMES_PER_TURN = 256;
+  /** Requests, and separately frames, handled per turn before timers get a turn. */
+  private static final int MAX_INPUTS_PER_TURN = 256;
 
   private final NodeId self;
   private final ProtocolCore<M> core;
@@ -105,10 +108,13 @@ public final class NodeRuntime<M> implements AutoCloseable {
 
   private final ConcurrentLinkedQueue<Inbound> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxSize = new AtomicInteger();
-  private final AtomicBoolean inboxDrainScheduled = new AtomicBoolean();
-  private final Runnable inboxDrain = this::drainInbox;
 
-  private final Set<CompletableFuture<Void>> pendingRequests = ConcurrentHashMap.newKeySet();
+  // requests from the application, unbounded here: the layer above bounds what it has in flight
+  private record PendingRequest(Object request, CompletableFuture<Void> done) {}
+
+  private final ConcurrentLinkedQueue<PendingRequest> requests = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean turnScheduled = new AtomicBoolean();
+  private final Runnable turn = this::runTurn;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Throwable failure;
@@ -186,13 +192,25 @@ public final class NodeRuntime<M> implements AutoCloseable {
     if (!started.compareAndSet(false, true)) {
       throw new IllegalStateException("runtime of " + self + " was already started");
     }
-    // Start goes into the queue first, so it precedes every frame the transport hands up.
-    coreExecutor.execute(() -> handle(new Event.Start<>(now())));
-    try {
+    // On the core thread, transport first: the Start event's own sends need a started transport,
+    // and a frame that arrives meanwhile queues a turn behind this task, so Start comes first.
+    Future<?> starting = coreExecutor.submit(() -> {
       transport.start(this::onFrame);
-    } catch (RuntimeException e) {
+      handle(new Event.Start<>(now()));
+      flushTurn();
+    });
+    try {
+      starting.get();
+    } catch (ExecutionException e) {
       close();
-      throw e;
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("starting " + self + " failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException("interrupted while starting " + self, e);
     }
   }
 
@@ -217,21 +235,11 @@ public final class NodeRuntime<M> implements AutoCloseable {
       done.completeExceptionally(stoppedException());
       return done;
     }
-    pendingRequests.add(done);
-    try {
-      coreExecutor.execute(() -> {
-        if (!pendingRequests.remove(done)) {
-          return; // failed by close() meanwhile
-        }
-        if (handle(new Event.Request<>(request, now()))) {
-          done.complete(null);
-        } else {
-          done.completeExceptionally(stoppedException());
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      pendingRequests.remove(done);
-      done.completeExceptionally(stoppedException());
+    requests.offer(new PendingRequest(request, done));
+    if (closed.get() || failure != null) {
+      failQueuedRequests(); // closed meanwhile: nobody else may ever drain the queue
+    } else {
+      scheduleTurn();
     }
     return done;
   }
@@ -279,7 +287,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    failPending();
+    failQueuedRequests();
     inbox.clear();
   }
 
@@ -303,50 +311,88 @@ public final class NodeRuntime<M> implements AutoCloseable {
       return;
     }
     inbox.offer(new Inbound(from, frame));
-    scheduleInboxDrain();
+    scheduleTurn();
   }
 
-  private void scheduleInboxDrain() {
-    if (inboxDrainScheduled.compareAndSet(false, true)) {
+  private void scheduleTurn() {
+    if (turnScheduled.compareAndSet(false, true)) {
       try {
-        coreExecutor.execute(inboxDrain);
+        coreExecutor.execute(turn);
       } catch (RejectedExecutionException closedMeanwhile) {
-        // closing: the frames are dropped with the inbox
+        // closing: queued inputs are dropped or failed by close()
       }
     }
   }
 
-  /** Core thread: handles up to a turn's worth of frames, then yields to timers and requests. */
-  private void drainInbox() {
-    inboxDrainScheduled.set(false);
-    for (int i = 0; i < MAX_FRAMES_PER_TURN; i++) {
+  /**
+   * Core thread: one turn — up to {@link #MAX_INPUTS_PER_TURN} requests and as many frames, then
+   * {@link ProtocolCore#flush}, so that everything the turn queued for a peer leaves in one frame.
+   * Timers get their turns in between.
+   */
+  private void runTurn() {
+    turnScheduled.set(false);
+    List<CompletableFuture<Void>> handled = new ArrayList<>();
+    for (int i = 0; i < MAX_INPUTS_PER_TURN; i++) {
+      PendingRequest r = requests.poll();
+      if (r == null) {
+        break;
+      }
+      if (!handle(new Event.Request<>(r.request(), now()))) {
+        r.done().completeExceptionally(stoppedException());
+        failQueuedRequests();
+        failFutures(handled);
+        return;
+      }
+      handled.add(r.done());
+    }
+    for (int i = 0; i < MAX_INPUTS_PER_TURN; i++) {
       Inbound in = inbox.poll();
       if (in == null) {
-        return;
+        break;
       }
       inboxSize.decrementAndGet();
-      M message;
-      try {
-        message = codec.decode(in.frame());
-        if (message == null) {
-          throw new IllegalArgumentException("codec returned null");
-        }
-      } catch (RuntimeException e) {
-        long n = framesUndecodable.sum() + 1;
-        framesUndecodable.increment();
-        // The first few in full, then every 1000th: a flood of garbage must not flood the log.
-        if (n <= 10 || n % 1000 == 0) {
-          LOG.warning(() -> self + " dropped an undecodable frame of " + in.frame().length
-              + " bytes from " + in.from() + " (" + n + " so far): " + printable(e));
-        }
-        continue;
-      }
-      if (!handle(new Event.Message<>(in.from(), message, now()))) {
+      M message = decode(in);
+      if (message != null && !handle(new Event.Message<>(in.from(), message, now()))) {
+        failFutures(handled);
         return;
       }
     }
-    if (!inbox.isEmpty()) {
-      scheduleInboxDrain();
+    if (!flushTurn()) {
+      failFutures(handled);
+      return;
+    }
+    // Completed after the flush: "handled" includes carrying out the effects the turn held back.
+    for (CompletableFuture<Void> f : handled) {
+      f.complete(null);
+    }
+    if (!requests.isEmpty() || !inbox.isEmpty()) {
+      scheduleTurn();
+    }
+  }
+
+  private void failFutures(List<CompletableFuture<Void>> futures) {
+    for (CompletableFuture<Void> f : futures) {
+      f.completeExceptionally(stoppedException());
+    }
+  }
+
+  /** Decodes a frame; null (counted, logged sparingly) if the codec refuses it. */
+  private M decode(Inbound in) {
+    try {
+      M message = codec.decode(in.frame());
+      if (message == null) {
+        throw new IllegalArgumentException("codec returned null");
+      }
+      return message;
+    } catch (RuntimeException e) {
+      long n = framesUndecodable.sum() + 1;
+      framesUndecodable.increment();
+      // The first few in full, then every 1000th: a flood of garbage must not flood the log.
+      if (n <= 10 || n % 1000 == 0) {
+        LOG.warning(() -> self + " dropped an undecodable frame of " + in.frame().length
+            + " bytes from " + in.from() + " (" + n + " so far): " + printable(e));
+      }
+      return null;
     }
   }
 
@@ -356,7 +402,9 @@ public final class NodeRuntime<M> implements AutoCloseable {
     }
     timers.remove(name);
     timersFired.increment();
-    handle(new Event.Timer<>(name, now()));
+    if (handle(new Event.Timer<>(name, now()))) {
+      flushTurn();
+    }
   }
 
   // ---- the core ----
@@ -373,7 +421,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
         throw new IllegalStateException("core returned null instead of a list of effects");
       }
     } catch (Throwable t) {
-      failStop(event, t);
+      failStop(event.getClass().getSimpleName(), t);
       return false;
     }
     eventsHandled.increment();
@@ -382,7 +430,28 @@ public final class NodeRuntime<M> implements AutoCloseable {
         apply(effect);
       }
     } catch (Throwable t) { // apply() contains what it expects; anything else is serious
-      failStop(event, t);
+      failStop(event.getClass().getSimpleName(), t);
+      return false;
+    }
+    return true;
+  }
+
+  /** Core thread. Ends a turn: carries out what the core held back; false once failed. */
+  private boolean flushTurn() {
+    if (failure != null || closed.get()) {
+      return false;
+    }
+    List<Effect<M>> effects;
+    try {
+      effects = core.flush();
+      if (effects == null) {
+        throw new IllegalStateException("core returned null instead of a list of effects");
+      }
+      for (Effect<M> effect : effects) {
+        apply(effect);
+      }
+    } catch (Throwable t) {
+      failStop("flush", t);
       return false;
     }
     return true;
@@ -423,7 +492,11 @@ public final class NodeRuntime<M> implements AutoCloseable {
   private void send(NodeId to, M payload) {
     if (to.equals(self)) {
       try {
-        coreExecutor.execute(() -> handle(new Event.Message<>(self, payload, now())));
+        coreExecutor.execute(() -> {
+          if (handle(new Event.Message<>(self, payload, now()))) {
+            flushTurn();
+          }
+        });
       } catch (RejectedExecutionException closing) {
         // the runtime is closing
       }
@@ -444,9 +517,9 @@ public final class NodeRuntime<M> implements AutoCloseable {
     }
   }
 
-  private void failStop(Event<M> event, Throwable t) {
+  private void failStop(String what, Throwable t) {
     failure = t;
-    LOG.log(Level.SEVERE, "core of " + self + " threw on " + event.getClass().getSimpleName()
+    LOG.log(Level.SEVERE, "core of " + self + " threw on " + what
         + " (or an effect of it failed); the node stops (fail-stop)", t);
     for (ScheduledFuture<?> f : timers.values()) {
       f.cancel(false);
@@ -458,14 +531,13 @@ public final class NodeRuntime<M> implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "closing the transport of " + self + " failed", e);
     }
-    failPending();
+    failQueuedRequests();
   }
 
-  private void failPending() {
-    for (CompletableFuture<Void> f : pendingRequests) {
-      if (pendingRequests.remove(f)) {
-        f.completeExceptionally(stoppedException());
-      }
+  /** Fails every request still queued; safe from any thread, any number of times. */
+  private void failQueuedRequests() {
+    for (PendingRequest r; (r = requests.poll()) != null; ) {
+      r.done().completeExceptionally(stoppedException());
     }
   }
 

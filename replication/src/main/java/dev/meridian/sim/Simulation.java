@@ -308,10 +308,16 @@ public final class Simulation<M> implements Execution<M> {
   }
 
   private Optional<Violation> step(Node<M> node, Event<M> event, int sendStep) {
-    List<Effect<M>> effects = node.core.handle(event);
-    if (effects == null) {
+    // Every event is a turn of its own: its effects, then what the core held back until the end
+    // of the turn (see ProtocolCore#flush).
+    List<Effect<M>> handled = node.core.handle(event);
+    List<Effect<M>> flushed = handled == null ? null : node.core.flush();
+    if (handled == null || flushed == null) {
       throw new IllegalStateException("core of " + node.id + " returned null for " + event);
     }
+    List<Effect<M>> effects = new ArrayList<>(handled.size() + flushed.size());
+    effects.addAll(handled);
+    effects.addAll(flushed);
     effects = List.copyOf(effects);
     Step<M> step = new Step<>(eventIndex, steps.size(), now, node.id, node.incarnation, event,
         effects, node.lastStep, sendStep);

@@ -68,18 +68,30 @@ class NodeRuntimeTest {
 
   /**
    * Requests: "ping:N" sends Ping(N) to the peer, "self:N" to itself, "timer:NAME:MS" sets a timer,
-   * "cancel:NAME" cancels one, "boom" throws. A Ping is answered with a Pong; messages, timers
-   * and the start are delivered as strings. Checks that monotonic time never goes back.
+   * "cancel:NAME" cancels one, "hold:N" sends Ping(N) to the peer only when the turn ends
+   * ({@link #flush}), "boom" throws. A Ping is answered with a Pong; messages, timers and the
+   * start are delivered as strings. Optionally pings the peer on start. Checks that monotonic
+   * time never goes back.
    */
   static final class PingPongCore implements ProtocolCore<Msg> {
     private final NodeId self;
     private final NodeId peer;
+    private final boolean pingOnStart;
+    private final List<Effect<Msg>> held = new ArrayList<>();
     private long lastMonotonic = Long.MIN_VALUE;
     private volatile Thread thread;
 
-    PingPongCore(NodeId self, NodeId peer) {
+    PingPongCore(NodeId self, NodeId peer, boolean pingOnStart) {
       this.self = self;
       this.peer = peer;
+      this.pingOnStart = pingOnStart;
+    }
+
+    @Override
+    public List<Effect<Msg>> flush() {
+      List<Effect<Msg>> out = List.copyOf(held);
+      held.clear();
+      return out;
     }
 
     @Override
@@ -101,6 +113,9 @@ class NodeRuntimeTest {
           throw new AssertionError("wall time is not wall time: " + now);
         }
         out.add(new Effect.Deliver<>("started " + self));
+        if (pingOnStart) {
+          out.add(new Effect.Send<>(peer, new Ping(0)));
+        }
       } else if (event instanceof Event.Message<Msg> m && m.payload() instanceof Ping p) {
         out.add(new Effect.Deliver<>("ping " + p.n() + " from " + m.from()));
         out.add(new Effect.Send<>(m.from(), new Pong(p.n())));
@@ -112,6 +127,7 @@ class NodeRuntimeTest {
         String[] parts = ((String) r.request()).split(":");
         switch (parts[0]) {
           case "ping" -> out.add(new Effect.Send<>(peer, new Ping(Long.parseLong(parts[1]))));
+          case "hold" -> held.add(new Effect.Send<>(peer, new Ping(Long.parseLong(parts[1]))));
           case "self" -> out.add(new Effect.Send<>(self, new Ping(Long.parseLong(parts[1]))));
           case "timer" -> out.add(new Effect.SetTimer<>(parts[1],
               TimeUnit.MILLISECONDS.toNanos(Long.parseLong(parts[2]))));
@@ -146,9 +162,13 @@ class NodeRuntimeTest {
   }
 
   private Node node(Transport transport, NodeId peer) {
+    return node(transport, peer, false);
+  }
+
+  private Node node(Transport transport, NodeId peer, boolean pingOnStart) {
     BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
     NodeRuntime<Msg> runtime = NodeRuntime.<Msg>builder()
-        .core(new PingPongCore(transport.self(), peer))
+        .core(new PingPongCore(transport.self(), peer, pingOnStart))
         .transport(transport)
         .codec(new Codec())
         .onDeliver(v -> delivered.add((String) v))
@@ -212,6 +232,48 @@ class NodeRuntimeTest {
       assertEquals("pong " + i + " from b", a.next());
     }
     assertEquals(1_000, b.runtime().stats().framesReceived());
+  }
+
+  @Test
+  void theStartEventMaySendAtOnceOverGrpc() throws Exception {
+    // Start's effects used to race the transport's start: its first sends could find the
+    // transport not started yet and be dropped.
+    java.net.InetSocketAddress anyPort = new java.net.InetSocketAddress(
+        java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
+    GrpcTransport tb = GrpcTransport.builder(B).listen(anyPort).peer(A).build();
+    Node b = node(tb, A);
+    b.runtime().start();
+    assertEquals("started b", b.next());
+    for (int attempt = 0; attempt < 20; attempt++) {
+      GrpcTransport ta = GrpcTransport.builder(A).listen(anyPort)
+          .peer(B, tb.localAddress()).build();
+      Node a = node(ta, B, true);
+      a.runtime().start();
+      assertEquals("started a", a.next());
+      assertEquals("ping 0 from a", b.next());
+      assertEquals(0, a.runtime().stats().sendsFailed(), "attempt " + attempt);
+      a.runtime().close();
+    }
+  }
+
+  @Test
+  void effectsHeldBackUntilTheTurnEndsAreCarriedOutBeforeTheRequestCompletes() throws Exception {
+    InMemoryNetwork net = network(A, B);
+    Node a = node(net.transport(A), B);
+    Node b = node(net.transport(B), A);
+    a.runtime().start();
+    b.runtime().start();
+    assertEquals("started a", a.next());
+    assertEquals("started b", b.next());
+    a.runtime().submit("hold:1").get(5, TimeUnit.SECONDS);
+    assertEquals(1, a.runtime().stats().framesSent(), "flushed before the future completed");
+    assertEquals("ping 1 from a", b.next());
+    for (int i = 2; i <= 200; i++) {
+      a.runtime().submit("hold:" + i);
+    }
+    for (int i = 2; i <= 200; i++) {
+      assertEquals("ping " + i + " from a", b.next(), "in order, none lost");
+    }
   }
 
   @Test

@@ -194,8 +194,13 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
         out.add(new Effect.SetTimer<>(GOSSIP_TIMER, settings.gossipIntervalNanos()));
       }
     }
-    out.addAll(links.flush(frame -> frame));
     return out;
+  }
+
+  /** One frame per peer with everything queued for it this turn, and the acks owed. */
+  @Override
+  public List<Effect<LinkFrame<CausalWire>>> flush() {
+    return links.flush(frame -> frame);
   }
 
   private void submit(Submit submit, List<Effect<LinkFrame<CausalWire>>> out) {

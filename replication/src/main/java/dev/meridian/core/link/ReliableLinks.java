@@ -225,8 +225,8 @@ public final class ReliableLinks<P> {
    * Frames to send now: payloads not yet on the wire (in frames of at most {@link
    * LinkSettings#maxPayloadsPerFrame()}), and an acknowledgement to every peer owed one.
    */
-  public <M> List<Effect.Send<M>> flush(java.util.function.Function<LinkFrame<P>, M> wrap) {
-    List<Effect.Send<M>> out = new ArrayList<>();
+  public <M> List<Effect<M>> flush(java.util.function.Function<LinkFrame<P>, M> wrap) {
+    List<Effect<M>> out = new ArrayList<>();
     int max = settings.maxPayloadsPerFrame();
     for (Map.Entry<NodeId, Peer<P>> e : peers.entrySet()) {
       Peer<P> p = e.getValue();

@@ -111,6 +111,11 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
     return out;
   }
 
+  @Override
+  public List<Effect<LinkFrame<CausalWire>>> flush() {
+    return multicast.flush();
+  }
+
   /** Submits waiting ops in order until the multicast refuses one. */
   private void submitWaiting(Event<LinkFrame<CausalWire>> event,
       List<Effect<LinkFrame<CausalWire>>> out) {

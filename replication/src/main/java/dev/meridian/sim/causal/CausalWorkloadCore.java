@@ -71,4 +71,9 @@ public final class CausalWorkloadCore implements ProtocolCore<LinkFrame<CausalWi
     }
     return out;
   }
+
+  @Override
+  public List<Effect<LinkFrame<CausalWire>>> flush() {
+    return replica.flush();
+  }
 }

@@ -21,7 +21,8 @@ class ReliableLinksTest {
   }
 
   private static List<LinkFrame<String>> frames(ReliableLinks<String> from) {
-    return from.flush(f -> f).stream().map(Effect.Send::payload).toList();
+    return from.flush(f -> f).stream().map(e -> ((Effect.Send<LinkFrame<String>>) e).payload())
+        .toList();
   }
 
   @Test
