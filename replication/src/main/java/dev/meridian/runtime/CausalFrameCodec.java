@@ -2,8 +2,8 @@ package dev.meridian.runtime;
 
 import dev.meridian.core.causal.CausalWire;
 import dev.meridian.core.link.LinkFrame;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -39,27 +39,54 @@ public final class CausalFrameCodec implements WireCodec<LinkFrame<CausalWire>> 
 
   @Override
   public byte[] encode(LinkFrame<CausalWire> frame) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-    out.write(VERSION);
-    varint(out, frame.senderIncarnation());
-    varint(out, frame.receiverIncarnation());
-    varint(out, frame.ack());
-    varint(out, frame.firstSeq());
-    varint(out, frame.payloads().size());
-    for (CausalWire w : frame.payloads()) {
+    // Sized exactly first, then written in place: one allocation per frame.
+    List<CausalWire> payloads = frame.payloads();
+    int size = 1 + varintSize(frame.senderIncarnation()) + varintSize(frame.receiverIncarnation())
+        + varintSize(frame.ack()) + varintSize(frame.firstSeq()) + varintSize(payloads.size());
+    for (CausalWire w : payloads) {
       if (w instanceof CausalWire.Update u) {
-        out.write(UPDATE);
-        varint(out, u.origin());
-        longs(out, u.vt());
-        byte[] payload = u.payload();
-        varint(out, payload.length);
-        out.write(payload, 0, payload.length);
+        size += 1 + varintSize(u.origin()) + varintSize(u.width());
+        for (int k = 0; k < u.width(); k++) {
+          size += varintSize(u.vtAt(k));
+        }
+        size += varintSize(u.payloadLength()) + u.payloadLength();
       } else if (w instanceof CausalWire.Delivered d) {
-        out.write(DELIVERED);
-        longs(out, d.counts());
+        size += 1 + varintSize(d.width());
+        for (int k = 0; k < d.width(); k++) {
+          size += varintSize(d.countAt(k));
+        }
       }
     }
-    return out.toByteArray();
+    Writer out = new Writer(new byte[size]);
+    out.u8(VERSION);
+    out.varint(frame.senderIncarnation());
+    out.varint(frame.receiverIncarnation());
+    out.varint(frame.ack());
+    out.varint(frame.firstSeq());
+    out.varint(payloads.size());
+    for (CausalWire w : payloads) {
+      if (w instanceof CausalWire.Update u) {
+        out.u8(UPDATE);
+        out.varint(u.origin());
+        out.varint(u.width());
+        for (int k = 0; k < u.width(); k++) {
+          out.varint(u.vtAt(k));
+        }
+        out.varint(u.payloadLength());
+        u.copyPayload(0, out.bytes, out.pos, u.payloadLength());
+        out.pos += u.payloadLength();
+      } else if (w instanceof CausalWire.Delivered d) {
+        out.u8(DELIVERED);
+        out.varint(d.width());
+        for (int k = 0; k < d.width(); k++) {
+          out.varint(d.countAt(k));
+        }
+      }
+    }
+    if (out.pos != size) {
+      throw new IllegalStateException("encoded " + out.pos + " bytes, sized " + size);
+    }
+    return out.bytes;
   }
 
   @Override
@@ -84,20 +111,21 @@ public final class CausalFrameCodec implements WireCodec<LinkFrame<CausalWire>> 
     }
     List<CausalWire> payloads = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      int kind = in.u8("payload " + i + " kind");
+      in.payload = i; // names the payload in error messages; labels stay constant strings
+      int kind = in.u8("kind");
       if (kind == UPDATE) {
-        int origin = in.int32("payload " + i + " origin");
-        long[] vt = in.longs("payload " + i + " vector", maxMembers);
-        int length = in.int32("payload " + i + " length");
+        int origin = in.int32("origin");
+        long[] vt = in.longs("vector", maxMembers);
+        int length = in.int32("length");
         if (length > maxPayloadBytes || length > bytes.length - in.pos) {
           throw new IllegalArgumentException("payload " + i + " claims " + length
               + " bytes; at most " + Math.min(maxPayloadBytes, bytes.length - in.pos) + " fit");
         }
-        byte[] payload = java.util.Arrays.copyOfRange(bytes, in.pos, in.pos + length);
+        byte[] payload = Arrays.copyOfRange(bytes, in.pos, in.pos + length);
         in.pos += length;
-        payloads.add(new CausalWire.Update(origin, vt, payload));
+        payloads.add(CausalWire.Update.adopt(origin, vt, payload));
       } else if (kind == DELIVERED) {
-        payloads.add(new CausalWire.Delivered(in.longs("payload " + i + " counts", maxMembers)));
+        payloads.add(new CausalWire.Delivered(in.longs("counts", maxMembers)));
       } else {
         throw new IllegalArgumentException("payload " + i + " has unknown kind " + kind);
       }
@@ -109,32 +137,49 @@ public final class CausalFrameCodec implements WireCodec<LinkFrame<CausalWire>> 
     return new LinkFrame<>(senderInc, receiverInc, ack, firstSeq, payloads);
   }
 
-  private static void longs(ByteArrayOutputStream out, long[] values) {
-    varint(out, values.length);
-    for (long v : values) {
-      varint(out, v);
+  private static int varintSize(long value) {
+    // 1 byte per started group of 7 significant bits; 0 takes one byte
+    return value == 0 ? 1 : (70 - Long.numberOfLeadingZeros(value)) / 7;
+  }
+
+  private static final class Writer {
+    final byte[] bytes;
+    int pos;
+
+    Writer(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    void u8(int b) {
+      bytes[pos++] = (byte) b;
+    }
+
+    void varint(long value) {
+      while ((value & ~0x7FL) != 0) {
+        bytes[pos++] = (byte) ((value & 0x7F) | 0x80);
+        value >>>= 7;
+      }
+      bytes[pos++] = (byte) value;
     }
   }
 
-  private static void varint(ByteArrayOutputStream out, long value) {
-    while ((value & ~0x7FL) != 0) {
-      out.write((int) ((value & 0x7F) | 0x80));
-      value >>>= 7;
-    }
-    out.write((int) value);
-  }
-
+  /** Reads strictly; {@code what} labels are constants, completed into a message only on error. */
   private static final class Reader {
     final byte[] bytes;
     int pos;
+    int payload = -1; // the payload being read, if any
 
     Reader(byte[] bytes) {
       this.bytes = bytes;
     }
 
+    private String where(String what) {
+      return payload < 0 ? what : "payload " + payload + " " + what;
+    }
+
     int u8(String what) {
       if (pos >= bytes.length) {
-        throw new IllegalArgumentException("frame truncated: " + what + " missing");
+        throw new IllegalArgumentException("frame truncated: " + where(what) + " missing");
       }
       return bytes[pos++] & 0xFF;
     }
@@ -148,25 +193,26 @@ public final class CausalFrameCodec implements WireCodec<LinkFrame<CausalWire>> 
           return result;
         }
       }
-      throw new IllegalArgumentException(what + " does not fit in a non-negative long");
+      throw new IllegalArgumentException(where(what) + " does not fit in a non-negative long");
     }
 
     int int32(String what) {
       long v = varint(what);
       if (v > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(what + " " + v + " is out of range");
+        throw new IllegalArgumentException(where(what) + " " + v + " is out of range");
       }
       return (int) v;
     }
 
     long[] longs(String what, int max) {
-      int n = int32(what + " width");
+      int n = int32(what);
       if (n > max) {
-        throw new IllegalArgumentException(what + " has " + n + " entries; at most " + max);
+        throw new IllegalArgumentException(where(what) + " has " + n + " entries; at most "
+            + max);
       }
       long[] values = new long[n];
       for (int i = 0; i < n; i++) {
-        values[i] = varint(what + "[" + i + "]");
+        values[i] = varint(what);
       }
       return values;
     }

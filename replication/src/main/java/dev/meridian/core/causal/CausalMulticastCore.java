@@ -59,21 +59,20 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     }
   }
 
-  /** Delivered to the application: an update, in causal order. {@code token} is set at the origin. */
-  public record Delivery(NodeId origin, long seq, long[] vt, byte[] payload, Object token) {
-    @Override
-    public long[] vt() {
-      return vt.clone();
-    }
-
-    @Override
-    public byte[] payload() {
-      return payload.clone();
+  /**
+   * Delivered to the application: an update, in causal order. {@code token} is set at the
+   * origin, null elsewhere.
+   */
+  public record Delivery(NodeId origin, CausalWire.Update update, Object token) {
+    /** The update's sequence number at its origin. */
+    public long seq() {
+      return update.seq();
     }
 
     @Override
     public String toString() {
-      return "Delivery{" + origin + "#" + seq + " vt=" + Arrays.toString(vt) + "}";
+      return "Delivery{" + origin + "#" + update.seq() + " vt=" + Arrays.toString(update.vt())
+          + "}";
     }
   }
 
@@ -204,27 +203,55 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
   }
 
   private void submit(Submit submit, List<Effect<LinkFrame<CausalWire>>> out) {
-    if (unstableCount >= settings.stabilityCapacity()) {
-      out.add(new Effect.Deliver<>(new Refused(submit.token(),
-          "stability buffer full (" + unstableCount + " updates not yet delivered everywhere)")));
+    String refusal = refusal();
+    if (refusal != null) {
+      out.add(new Effect.Deliver<>(new Refused(submit.token(), refusal)));
       return;
     }
-    for (NodeId peer : members) {
-      if (!peer.equals(members.get(self)) && links.sendCapacity(peer) < 1) {
-        out.add(new Effect.Deliver<>(new Refused(submit.token(),
-            "send buffer to " + peer + " full")));
-        return;
+    multicast(submit.payload, submit.token(), out); // Submit's own copy, never handed out
+  }
+
+  /**
+   * For a core that embeds this one: multicasts {@code payload} as a {@link Submit} request
+   * would, adding the effects to {@code out} — but a refusal is returned, not delivered.
+   *
+   * @param payload owned by this core from now on: the caller must never modify it
+   * @return false, adding nothing, when the buffers are full (back-pressure: try again later)
+   */
+  public boolean trySubmit(byte[] payload, Object token, List<Effect<LinkFrame<CausalWire>>> out) {
+    if (payload == null) {
+      throw new IllegalArgumentException("submit payload must not be null");
+    }
+    if (refusal() != null) {
+      return false;
+    }
+    multicast(payload, token, out);
+    return true;
+  }
+
+  /** Why a submit must wait now, or null if there is room. */
+  private String refusal() {
+    if (unstableCount >= settings.stabilityCapacity()) {
+      return "stability buffer full (" + unstableCount + " updates not yet delivered everywhere)";
+    }
+    for (int k = 0; k < members.size(); k++) {
+      if (k != self && links.sendCapacity(members.get(k)) < 1) {
+        return "send buffer to " + members.get(k) + " full";
       }
     }
+    return null;
+  }
+
+  private void multicast(byte[] payload, Object token, List<Effect<LinkFrame<CausalWire>>> out) {
     long[] vt = delivered.clone();
     vt[self]++;
-    CausalWire.Update update = new CausalWire.Update(self, vt, submit.payload());
-    for (NodeId peer : members) {
-      if (!peer.equals(members.get(self))) {
-        links.send(peer, update);
+    CausalWire.Update update = CausalWire.Update.adopt(self, vt, payload);
+    for (int k = 0; k < members.size(); k++) {
+      if (k != self) {
+        links.send(members.get(k), update);
       }
     }
-    deliver(update, submit.token(), out);
+    deliver(update, token, out);
   }
 
   private void receive(NodeId from, CausalWire w) {
@@ -286,8 +313,7 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     deliveredBy[self][u.origin()] = u.seq();
     unstable.get(u.origin()).addLast(u);
     unstableCount++;
-    out.add(new Effect.Deliver<>(
-        new Delivery(members.get(u.origin()), u.seq(), u.vt(), u.payload(), token)));
+    out.add(new Effect.Deliver<>(new Delivery(members.get(u.origin()), u, token)));
   }
 
   private void gossip() {

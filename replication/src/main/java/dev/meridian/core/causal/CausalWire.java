@@ -9,15 +9,43 @@ public sealed interface CausalWire {
    * An update from member {@code origin} (an index into the group's member list) stamped with
    * its vector timestamp: {@code vt[origin]} is its sequence number, {@code vt[k]} for every
    * other k the number of k's updates its origin had delivered when it sent it.
+   *
+   * <p>Immutable. The constructor and the array accessors copy; the hot path (decoding,
+   * submitting) uses {@link #adopt} and the read-only accessors instead, so an update is
+   * allocated once and never copied on its way through the layers.
    */
-  record Update(int origin, long[] vt, byte[] payload) implements CausalWire {
-    public Update {
+  final class Update implements CausalWire {
+    private final int origin;
+    private final long[] vt;
+    private final byte[] payload;
+
+    /** @throws IllegalArgumentException if origin is outside vt or vt[origin] is not >= 1 */
+    public Update(int origin, long[] vt, byte[] payload) {
+      this(origin, vt, payload, true);
+    }
+
+    private Update(int origin, long[] vt, byte[] payload, boolean copy) {
       if (origin < 0 || vt == null || origin >= vt.length || vt[origin] < 1 || payload == null) {
         throw new IllegalArgumentException("malformed update: origin=" + origin + " vt="
             + Arrays.toString(vt) + " payload=" + (payload == null ? "null" : "present"));
       }
-      vt = vt.clone();
-      payload = payload.clone();
+      this.origin = origin;
+      this.vt = copy ? vt.clone() : vt;
+      this.payload = copy ? payload.clone() : payload;
+    }
+
+    /**
+     * An update that takes ownership of {@code vt} and {@code payload} instead of copying them:
+     * the caller must never modify either array afterwards.
+     *
+     * @throws IllegalArgumentException as the constructor
+     */
+    public static Update adopt(int origin, long[] vt, byte[] payload) {
+      return new Update(origin, vt, payload, false);
+    }
+
+    public int origin() {
+      return origin;
     }
 
     /** The update's sequence number at its origin: 1, 2, 3... */
@@ -25,22 +53,42 @@ public sealed interface CausalWire {
       return vt[origin];
     }
 
-    @Override
+    /** A copy of the vector timestamp. */
     public long[] vt() {
       return vt.clone();
     }
 
-    @Override
+    /** A copy of the payload. */
     public byte[] payload() {
       return payload.clone();
     }
 
-    long vtAt(int k) {
+    /** Entry {@code k} of the vector timestamp. */
+    public long vtAt(int k) {
       return vt[k];
     }
 
-    int width() {
+    /** The number of entries of the vector timestamp (the group size at the origin). */
+    public int width() {
       return vt.length;
+    }
+
+    public int payloadLength() {
+      return payload.length;
+    }
+
+    /** Copies payload bytes {@code [from, from + length)} into {@code dst} at {@code at}. */
+    public void copyPayload(int from, byte[] dst, int at, int length) {
+      System.arraycopy(payload, from, dst, at, length);
+    }
+
+    /** Payload bytes {@code [at, at + 8)} as a big-endian long. */
+    public long payloadLong(int at) {
+      long v = 0;
+      for (int i = at; i < at + 8; i++) {
+        v = (v << 8) | (payload[i] & 0xFF);
+      }
+      return v;
     }
 
     @Override
@@ -75,11 +123,13 @@ public sealed interface CausalWire {
       return counts.clone();
     }
 
-    long countAt(int k) {
+    /** Entry {@code k} of the counts. */
+    public long countAt(int k) {
       return counts[k];
     }
 
-    int width() {
+    /** The number of entries (the group size at the sender). */
+    public int width() {
       return counts.length;
     }
 

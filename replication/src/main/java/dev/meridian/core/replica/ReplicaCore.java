@@ -16,7 +16,6 @@ import dev.meridian.time.HybridTimestamp;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -36,6 +35,8 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
     implements ProtocolCore<LinkFrame<CausalWire>> {
   static final String RETRY_TIMER = "replica-retry-submit";
   static final long RETRY_NANOS = 1_000_000L;
+  /** Each multicast payload starts with the op's hybrid timestamp: physical, then logical. */
+  static final int HEADER_BYTES = 16;
 
   /** Request: multicast {@code op}; {@code token} identifies it in the outcome. */
   public record SubmitOp<O>(O op, Object token) {
@@ -133,14 +134,10 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
       }
       clock = clock.tick(event.now().wallNanos());
       HybridTimestamp ts = clock.timestamp();
-      byte[] payload = ByteBuffer.allocate(16 + op.length)
+      byte[] payload = ByteBuffer.allocate(HEADER_BYTES + op.length)
           .putLong(ts.physicalNanos()).putLong(ts.logical()).put(op).array();
-      List<Effect<LinkFrame<CausalWire>>> effects = multicast.handle(new Event.Request<>(
-          new CausalMulticastCore.Submit(payload, next.token()), event.now()));
-      if (effects.stream().anyMatch(e -> e instanceof Effect.Deliver<LinkFrame<CausalWire>> d
-          && d.value() instanceof CausalMulticastCore.Refused)) {
-        out.addAll(effects.stream()
-            .filter(e -> !(e instanceof Effect.Deliver<LinkFrame<CausalWire>>)).toList());
+      List<Effect<LinkFrame<CausalWire>>> effects = new ArrayList<>(2);
+      if (!multicast.trySubmit(payload, next.token(), effects)) {
         if (!retryTimerSet) {
           out.add(new Effect.SetTimer<>(RETRY_TIMER, RETRY_NANOS));
           retryTimerSet = true;
@@ -167,13 +164,19 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
 
   private void apply(CausalMulticastCore.Delivery delivery, Event<LinkFrame<CausalWire>> event,
       List<Effect<LinkFrame<CausalWire>>> out) {
-    byte[] payload = delivery.payload();
-    ByteBuffer b = ByteBuffer.wrap(payload);
+    CausalWire.Update update = delivery.update();
     HybridTimestamp ts;
     O op;
     try {
-      ts = new HybridTimestamp(b.getLong(), b.getLong());
-      op = state.opCodec().decode(Arrays.copyOfRange(payload, 16, payload.length));
+      int opLength = update.payloadLength() - HEADER_BYTES;
+      if (opLength < 0) {
+        throw new IllegalArgumentException("payload of " + update.payloadLength()
+            + " bytes is shorter than its " + HEADER_BYTES + "-byte timestamp");
+      }
+      ts = new HybridTimestamp(update.payloadLong(0), update.payloadLong(8));
+      byte[] opBytes = new byte[opLength];
+      update.copyPayload(HEADER_BYTES, opBytes, 0, opLength);
+      op = state.opCodec().decode(opBytes);
     } catch (RuntimeException e) {
       // Every member decodes the same bytes the same way, so skipping keeps replicas equal.
       out.add(new Effect.Deliver<>(new UndecodableOperation(delivery.origin(), delivery.seq(),
