@@ -103,8 +103,10 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
   private final List<ArrayDeque<CausalWire.Update>> pending = new ArrayList<>();
   private final List<ArrayDeque<CausalWire.Update>> unstable = new ArrayList<>();
   private final int perOriginPending;
+  private final int gossipEvery;
   private int pendingCount;
   private int unstableCount;
+  private int deliveredSinceGossip;
 
   /**
    * @param self this member, which must be in {@code members}
@@ -132,6 +134,7 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     this.delivered = new long[n];
     this.deliveredBy = new long[n][n];
     this.perOriginPending = Math.max(1, settings.pendingCapacity() / Math.max(1, n - 1));
+    this.gossipEvery = Math.max(1, settings.stabilityCapacity() / 8);
     for (int k = 0; k < n; k++) {
       pending.add(new ArrayDeque<>());
       unstable.add(new ArrayDeque<>());
@@ -196,9 +199,17 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     return out;
   }
 
-  /** One frame per peer with everything queued for it this turn, and the acks owed. */
+  /**
+   * One frame per peer with everything queued for it this turn, and the acks owed. Also gossips
+   * the delivered counts early once a turn has delivered an eighth of the stability buffer since
+   * the last gossip: under load the periodic gossip alone would let the stability buffer fill up
+   * between two rounds and throttle every submit to capacity / gossip interval.
+   */
   @Override
   public List<Effect<LinkFrame<CausalWire>>> flush() {
+    if (deliveredSinceGossip >= gossipEvery) {
+      gossip();
+    }
     return links.flush(frame -> frame);
   }
 
@@ -313,10 +324,12 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     deliveredBy[self][u.origin()] = u.seq();
     unstable.get(u.origin()).addLast(u);
     unstableCount++;
+    deliveredSinceGossip++;
     out.add(new Effect.Deliver<>(new Delivery(members.get(u.origin()), u, token)));
   }
 
   private void gossip() {
+    deliveredSinceGossip = 0;
     CausalWire.Delivered d = new CausalWire.Delivered(delivered);
     for (NodeId peer : members) {
       if (!peer.equals(members.get(self)) && links.sendCapacity(peer) > 0) {
