@@ -1,5 +1,6 @@
 package dev.meridian.cli;
 
+import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
@@ -215,12 +216,14 @@ public final class MeridianCli implements Runnable {
       description = {
         "Run a benchmark. The last line is one line of key=value figures.",
         "Benchmarks: clocks (JMH: VectorClock compare, merge, encode, decode for 3, 16, 128"
-            + " members)."
+            + " members); causal (load generator: three members in one JVM over 127.0.0.1,"
+            + " Meridian's causal replication against JGroups, throughput and latency; last line"
+            + " meridian_ops_per_s=<n> jgroups_msgs_per_s=<n> ratio=<r> p50_us=<n> p99_us=<n>)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: clocks.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: clocks, causal.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -229,9 +232,14 @@ public final class MeridianCli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (name.equals("causal")) {
+        // A few minutes in full (~20 s with --quick); exit 1 if a run failed or did not converge.
+        return CausalBench.run(quick ? CausalBench.Length.QUICK : CausalBench.Length.FULL,
+            stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(),
-            "unknown benchmark '" + name + "'; known: clocks");
+            "unknown benchmark '" + name + "'; known: clocks, causal");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));

@@ -18,7 +18,8 @@ import picocli.CommandLine;
  * The command line behind {@code ./meridian}: exit status 0 on success, 1 on a violation, 2 on a
  * usage error; the stable last line of {@code sim}; replaying a printed seed.
  *
- * <p>{@code bench clocks} is deliberately not run here: it forks JMH for minutes.
+ * <p>{@code bench clocks} and {@code bench causal} are deliberately not run here: they fork JVMs
+ * for minutes ({@code .ci/run} smoke-tests both with {@code --quick}).
  */
 class MeridianCliTest {
 
@@ -143,7 +144,7 @@ class MeridianCliTest {
 
   @Test
   void unknownBenchmarkIsAUsageError() {
-    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks");
+    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks, causal");
   }
 
   // --- sim ------------------------------------------------------------------------------------
