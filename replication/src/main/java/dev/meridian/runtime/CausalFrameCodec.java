@@ -45,11 +45,7 @@ public final class CausalFrameCodec implements WireCodec<LinkFrame<CausalWire>> 
         + varintSize(frame.ack()) + varintSize(frame.firstSeq()) + varintSize(payloads.size());
     for (CausalWire w : payloads) {
       if (w instanceof CausalWire.Update u) {
-        size += 1 + varintSize(u.origin()) + varintSize(u.width());
-        for (int k = 0; k < u.width(); k++) {
-          size += varintSize(u.vtAt(k));
-        }
-        size += varintSize(u.payloadLength()) + u.payloadLength();
+        size += 1 + u.encodedLength();
       } else if (w instanceof CausalWire.Delivered d) {
         size += 1 + varintSize(d.width());
         for (int k = 0; k < d.width(); k++) {
@@ -67,14 +63,8 @@ public final class CausalFrameCodec implements WireCodec<LinkFrame<CausalWire>> 
     for (CausalWire w : payloads) {
       if (w instanceof CausalWire.Update u) {
         out.u8(UPDATE);
-        out.varint(u.origin());
-        out.varint(u.width());
-        for (int k = 0; k < u.width(); k++) {
-          out.varint(u.vtAt(k));
-        }
-        out.varint(u.payloadLength());
-        u.copyPayload(0, out.bytes, out.pos, u.payloadLength());
-        out.pos += u.payloadLength();
+        u.writeEncoded(out.bytes, out.pos); // origin width vt length payload
+        out.pos += u.encodedLength();
       } else if (w instanceof CausalWire.Delivered d) {
         out.u8(DELIVERED);
         out.varint(d.width());

@@ -71,6 +71,7 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
         .transport(transport)
         .codec(new CausalFrameCodec(members.size(), 64 << 20))
         .onDeliver(this::onDeliver)
+        .onDroppedRequest(this::onDropped)
         .build();
     runtime.start();
   }
@@ -149,12 +150,26 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
           + config.maxQueuedSubmits() + " submits in flight (maxQueuedSubmits)"));
       return applied;
     }
-    runtime.submit(new ReplicaCore.SubmitOp<>(op, applied)).whenComplete((ok, failure) -> {
-      if (failure != null && applied.completeExceptionally(failure)) {
-        inFlight.decrementAndGet();
-      }
-    });
+    if (!runtime.offer(new ReplicaCore.SubmitOp<>(op, applied))) {
+      inFlight.decrementAndGet();
+      applied.completeExceptionally(stopped());
+    }
     return applied;
+  }
+
+  /** A submit the runtime dropped unhandled (closed or failed meanwhile) fails, never hangs. */
+  private void onDropped(Object request) {
+    if (request instanceof ReplicaCore.SubmitOp<?> s
+        && ((CompletableFuture<?>) s.token()).completeExceptionally(stopped())) {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private IllegalStateException stopped() {
+    return runtime.failure().isPresent()
+        ? new IllegalStateException(config.nodeId() + " failed: " + runtime.failure().get(),
+            runtime.failure().get())
+        : new IllegalStateException(config.nodeId() + " is closed");
   }
 
   @Override
@@ -202,6 +217,20 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      // Submits still waiting for buffer space inside the core would otherwise never complete:
+      // fail them first (queued behind every submit accepted so far). From the core thread (a
+      // listener closing its own replica) there is no waiting for that; they fail with the close.
+      CompletableFuture<Void> abandoned = runtime.submit(
+          new ReplicaCore.AbandonWaiting(config.nodeId() + " is closed"));
+      if (!runtime.onCoreThread()) {
+        try {
+          abandoned.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          LOG.log(Level.FINE, "abandoning waiting submits of " + config.nodeId() + " failed", e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       runtime.close();
       transport.close();
     }

@@ -98,6 +98,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
   private final Transport transport;
   private final WireCodec<M> codec;
   private final Consumer<Object> onDeliver;
+  private final Consumer<Object> onDroppedRequest;
   private final int maxPendingFrames;
   private final long closeTimeoutNanos;
   private final ScheduledThreadPoolExecutor coreExecutor;
@@ -109,7 +110,8 @@ public final class NodeRuntime<M> implements AutoCloseable {
   private final ConcurrentLinkedQueue<Inbound> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxSize = new AtomicInteger();
 
-  // requests from the application, unbounded here: the layer above bounds what it has in flight
+  // requests from the application, unbounded here: the layer above bounds what it has in flight;
+  // done is null for requests given to offer()
   private record PendingRequest(Object request, CompletableFuture<Void> done) {}
 
   private final ConcurrentLinkedQueue<PendingRequest> requests = new ConcurrentLinkedQueue<>();
@@ -158,6 +160,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
     this.self = b.transport.self();
     this.codec = b.codec;
     this.onDeliver = b.onDeliver;
+    this.onDroppedRequest = b.onDroppedRequest;
     this.maxPendingFrames = b.maxPendingFrames;
     this.closeTimeoutNanos = b.closeTimeout.toNanos();
     this.coreExecutor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -242,6 +245,40 @@ public final class NodeRuntime<M> implements AutoCloseable {
       scheduleTurn();
     }
     return done;
+  }
+
+  /**
+   * Hands {@code request} to the core like {@link #submit}, without a future: for callers that
+   * learn the outcome from the core's own deliveries. A request accepted here is either handled by
+   * the core or, if the runtime closes or fails first, handed to {@link
+   * Builder#onDroppedRequest}.
+   *
+   * @return false, queuing nothing, if the runtime is already closed or failed
+   * @throws IllegalArgumentException if {@code request} is null
+   * @throws IllegalStateException if the runtime was never started
+   */
+  public boolean offer(Object request) {
+    if (request == null) {
+      throw new IllegalArgumentException("request must not be null");
+    }
+    if (!started.get()) {
+      throw new IllegalStateException("runtime of " + self + " was never started");
+    }
+    if (closed.get() || failure != null) {
+      return false;
+    }
+    requests.offer(new PendingRequest(request, null));
+    if (closed.get() || failure != null) {
+      failQueuedRequests();
+    } else {
+      scheduleTurn();
+    }
+    return true;
+  }
+
+  /** Whether the caller runs on this runtime's core thread (in a listener or a future's stage). */
+  public boolean onCoreThread() {
+    return Thread.currentThread() == coreThread;
   }
 
   /** Why the node failed stop, if it did: what its core threw. */
@@ -338,12 +375,14 @@ public final class NodeRuntime<M> implements AutoCloseable {
         break;
       }
       if (!handle(new Event.Request<>(r.request(), now()))) {
-        r.done().completeExceptionally(stoppedException());
+        dropped(r);
         failQueuedRequests();
         failFutures(handled);
         return;
       }
-      handled.add(r.done());
+      if (r.done() != null) {
+        handled.add(r.done());
+      }
     }
     for (int i = 0; i < MAX_INPUTS_PER_TURN; i++) {
       Inbound in = inbox.poll();
@@ -537,7 +576,19 @@ public final class NodeRuntime<M> implements AutoCloseable {
   /** Fails every request still queued; safe from any thread, any number of times. */
   private void failQueuedRequests() {
     for (PendingRequest r; (r = requests.poll()) != null; ) {
+      dropped(r);
+    }
+  }
+
+  private void dropped(PendingRequest r) {
+    if (r.done() != null) {
       r.done().completeExceptionally(stoppedException());
+      return;
+    }
+    try {
+      onDroppedRequest.accept(r.request());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "dropped-request handler of " + self + " threw", e);
     }
   }
 
@@ -574,6 +625,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
     private Transport transport;
     private WireCodec<M> codec;
     private Consumer<Object> onDeliver = value -> { };
+    private Consumer<Object> onDroppedRequest = request -> { };
     private int maxPendingFrames = 65_536;
     private Duration closeTimeout = Duration.ofSeconds(5);
 
@@ -603,6 +655,15 @@ public final class NodeRuntime<M> implements AutoCloseable {
      */
     public Builder<M> onDeliver(Consumer<Object> listener) {
       this.onDeliver = require(listener, "delivery listener");
+      return this;
+    }
+
+    /**
+     * Receives each request accepted by {@link NodeRuntime#offer} that the runtime dropped
+     * unhandled because it closed or failed first; on whichever thread noticed. Default: ignore.
+     */
+    public Builder<M> onDroppedRequest(Consumer<Object> handler) {
+      this.onDroppedRequest = require(handler, "dropped-request handler");
       return this;
     }
 

@@ -116,6 +116,36 @@ class CausalReplicaTest {
     assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
   }
 
+  @Test
+  @Timeout(30)
+  void submitsWaitingForBufferSpaceFailOnCloseInsteadOfHanging() throws Exception {
+    // b is a peer that never answers: a's send buffer to it fills, and later submits wait.
+    int[] ports = freePorts(2);
+    Replica<ReplicatedMap<String, String>, ReplicatedMap.Op<String, String>> a = Replica.builder()
+        .nodeId(IDS.get(0)).listen("127.0.0.1:" + ports[0])
+        .peer(IDS.get(1), "127.0.0.1:" + ports[1])
+        .sendBufferPerPeer(4)
+        .state(newMap()).start();
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      futures.add(a.submit(a.read(m -> m.putOp("k", "v"))));
+    }
+    for (int i = 0; i < 4; i++) {
+      futures.get(i).get(5, TimeUnit.SECONDS); // room in the buffer: applied locally at once
+    }
+    Thread.sleep(100);
+    for (int i = 4; i < 10; i++) {
+      assertTrue(!futures.get(i).isDone(), "submit " + i + " should still wait for buffer space");
+    }
+    a.close();
+    for (int i = 4; i < 10; i++) {
+      CompletableFuture<Void> f = futures.get(i);
+      var e = assertThrows(Exception.class, () -> f.get(5, TimeUnit.SECONDS), "submit " + i);
+      assertTrue(e.getCause() instanceof IllegalStateException
+          && e.getCause().getMessage().contains("closed"), e.toString());
+    }
+  }
+
   private static int[] freePorts(int n) throws IOException {
     int[] ports = new int[n];
     for (int i = 0; i < n; i++) {

@@ -277,6 +277,40 @@ class NodeRuntimeTest {
   }
 
   @Test
+  void everyOfferedRequestIsHandledOrHandedToTheDroppedHandler() throws Exception {
+    InMemoryNetwork net = network(A, B);
+    BlockingQueue<Object> dropped = new LinkedBlockingQueue<>();
+    BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
+    NodeRuntime<Msg> runtime = NodeRuntime.<Msg>builder()
+        .core(new PingPongCore(A, B, false))
+        .transport(net.transport(A))
+        .codec(new Codec())
+        .onDeliver(v -> delivered.add((String) v))
+        .onDroppedRequest(dropped::add)
+        .build();
+    toClose.add(runtime);
+    runtime.start();
+    int refused = 0;
+    int accepted = 0;
+    for (int i = 0; i < 2_000; i++) {
+      if (i == 1_000) {
+        assertTrue(runtime.offer("boom")); // the core throws: the node fails stop
+      } else if (runtime.offer("timer:t" + i + ":60000")) {
+        accepted++;
+      } else {
+        refused++;
+      }
+    }
+    assertThrows(ExecutionException.class, () -> runtime.submit("ping:1").get(5, TimeUnit.SECONDS));
+    assertFalse(runtime.offer("ping:2"), "a failed runtime accepts nothing");
+    // Handled requests set timers (no delivery); the rest were dropped, none lost in between.
+    long handled = runtime.stats().eventsHandled() - 1; // minus Start
+    assertEquals(accepted, handled + dropped.size(), "accepted = handled + dropped");
+    assertTrue(handled >= 1_000, "the requests before boom were handled: " + handled);
+    assertEquals(2_000 - 1 - accepted, refused);
+  }
+
+  @Test
   void timersFireInOrderAndCancelledOrReplacedTimersDoNot() throws Exception {
     InMemoryNetwork net = network(A, B);
     Node a = node(net.transport(A), B);

@@ -18,6 +18,9 @@ public sealed interface CausalWire {
     private final int origin;
     private final long[] vt;
     private final byte[] payload;
+    // The binary form, made on first use and kept: an update goes to every peer, encoded once.
+    // Not part of the value. A benign race, like String's hash: all threads make the same bytes.
+    private byte[] encoded;
 
     /** @throws IllegalArgumentException if origin is outside vt or vt[origin] is not >= 1 */
     public Update(int origin, long[] vt, byte[] payload) {
@@ -89,6 +92,54 @@ public sealed interface CausalWire {
         v = (v << 8) | (payload[i] & 0xFF);
       }
       return v;
+    }
+
+    /**
+     * The length of this update's binary form: {@code origin width vt[0..width) length} as
+     * unsigned LEB128 varints, then the payload's bytes.
+     */
+    public int encodedLength() {
+      return encoded().length;
+    }
+
+    /** Writes this update's binary form ({@link #encodedLength}) into {@code dst} at {@code at}. */
+    public void writeEncoded(byte[] dst, int at) {
+      byte[] e = encoded();
+      System.arraycopy(e, 0, dst, at, e.length);
+    }
+
+    private byte[] encoded() {
+      byte[] e = encoded;
+      if (e == null) {
+        int size = varintSize(origin) + varintSize(vt.length) + varintSize(payload.length)
+            + payload.length;
+        for (long v : vt) {
+          size += varintSize(v);
+        }
+        e = new byte[size];
+        int at = putVarint(e, 0, origin);
+        at = putVarint(e, at, vt.length);
+        for (long v : vt) {
+          at = putVarint(e, at, v);
+        }
+        at = putVarint(e, at, payload.length);
+        System.arraycopy(payload, 0, e, at, payload.length);
+        encoded = e;
+      }
+      return e;
+    }
+
+    private static int varintSize(long value) {
+      return value == 0 ? 1 : (70 - Long.numberOfLeadingZeros(value)) / 7;
+    }
+
+    private static int putVarint(byte[] dst, int at, long value) {
+      while ((value & ~0x7FL) != 0) {
+        dst[at++] = (byte) ((value & 0x7F) | 0x80);
+        value >>>= 7;
+      }
+      dst[at++] = (byte) value;
+      return at;
     }
 
     @Override

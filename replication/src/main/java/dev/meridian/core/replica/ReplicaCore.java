@@ -49,6 +49,12 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
   /** Request: run {@code reader} on the state; its result comes back in {@link ReadDone}. */
   public record Read<S>(Function<? super S, ?> reader, Object token) {}
 
+  /**
+   * Request: fail every submit still waiting for buffer space with {@code reason} (the replica is
+   * closing); later submits are handled as usual.
+   */
+  public record AbandonWaiting(String reason) {}
+
   /** Outcome: the op submitted with {@code token} was applied here. */
   public record Applied(Object token) {}
 
@@ -94,6 +100,12 @@ public final class ReplicaCore<S extends ReplicatedState<O>, O>
       if (r.request() instanceof SubmitOp<?> submit) {
         waiting.addLast((SubmitOp<O>) submit);
         submitWaiting(event, out);
+      } else if (r.request() instanceof AbandonWaiting abandon) {
+        for (SubmitOp<O> waitingOp : waiting) {
+          out.add(new Effect.Deliver<>(new SubmitFailed(waitingOp.token(),
+              new IllegalStateException(abandon.reason()))));
+        }
+        waiting.clear();
       } else if (r.request() instanceof Read<?> read) {
         try {
           Object result = ((Function<? super S, ?>) read.reader()).apply(state);
