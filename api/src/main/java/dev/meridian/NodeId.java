@@ -13,9 +13,11 @@ public final class NodeId implements Comparable<NodeId> {
   public static final int MAX_LENGTH = 64;
 
   private final String value;
+  private final int hash; // ids are map keys on every hot path: one load, not two
 
   private NodeId(String value) {
     this.value = value;
+    this.hash = value.hashCode();
   }
 
   /**
@@ -75,12 +77,13 @@ public final class NodeId implements Comparable<NodeId> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NodeId other && value.equals(other.value);
+    return this == o || o instanceof NodeId other && hash == other.hash
+        && value.equals(other.value);
   }
 
   @Override
   public int hashCode() {
-    return value.hashCode();
+    return hash;
   }
 
   @Override

@@ -103,7 +103,15 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
 
   @SuppressWarnings("unchecked")
   private void onDeliver(Object value) {
-    if (value instanceof ReplicaCore.Applied a) {
+    if (value instanceof Delivered<?> d) { // the common case first
+      for (Consumer<Delivered<O>> s : subscribers) {
+        try {
+          s.accept((Delivered<O>) d);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "a delivery listener of " + config.nodeId() + " threw", e);
+        }
+      }
+    } else if (value instanceof ReplicaCore.Applied a) {
       inFlight.decrementAndGet();
       ((CompletableFuture<Void>) a.token()).complete(null);
     } else if (value instanceof ReplicaCore.SubmitFailed f) {
@@ -115,14 +123,6 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
         future.completeExceptionally(r.failure());
       } else {
         future.complete(r.result());
-      }
-    } else if (value instanceof Delivered<?> d) {
-      for (Consumer<Delivered<O>> s : subscribers) {
-        try {
-          s.accept((Delivered<O>) d);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "a delivery listener of " + config.nodeId() + " threw", e);
-        }
       }
     } else if (value instanceof ReplicaCore.UndecodableOperation u) {
       LOG.warning("skipped an operation the state could not decode: " + u);

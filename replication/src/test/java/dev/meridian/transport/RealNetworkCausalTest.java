@@ -13,10 +13,7 @@ import dev.meridian.replica.Delivered;
 import dev.meridian.replica.crdt.ReplicatedCounter;
 import dev.meridian.runtime.CausalFrameCodec;
 import dev.meridian.runtime.NodeRuntime;
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -55,16 +52,17 @@ class RealNetworkCausalTest {
   @Test
   @Timeout(120)
   void hundredThousandOpsSurviveAStreamResetExactlyOnce() throws Exception {
-    int[] ports = freePorts(IDS.size());
     List<Member> members = new ArrayList<>();
     try {
       for (int i = 0; i < IDS.size(); i++) {
         Member m = new Member(IDS.get(i));
+        // Port 0, addresses exchanged once all listen: a port picked free beforehand can be
+        // taken (by an outgoing connection's ephemeral port) before it is bound.
         GrpcTransport.Builder tb = GrpcTransport.builder(m.id).incarnation(1)
-            .listen(new InetSocketAddress("127.0.0.1", ports[i]));
+            .listen(new InetSocketAddress("127.0.0.1", 0));
         for (int j = 0; j < IDS.size(); j++) {
           if (j != i) {
-            tb.peer(IDS.get(j), new InetSocketAddress("127.0.0.1", ports[j]));
+            tb.peer(IDS.get(j));
           }
         }
         m.transport = tb.build();
@@ -81,6 +79,13 @@ class RealNetworkCausalTest {
         members.add(m);
       }
       members.forEach(m -> m.runtime.start());
+      for (Member m : members) {
+        for (Member other : members) {
+          if (other != m) {
+            m.transport.setPeerAddress(other.id, other.transport.localAddress());
+          }
+        }
+      }
 
       // Every member submits its share from its own thread, in-flight bounded (back-pressure).
       List<Thread> writers = new ArrayList<>();
@@ -156,15 +161,5 @@ class RealNetworkCausalTest {
       assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
       TimeUnit.MILLISECONDS.sleep(5); // polling a condition with a deadline
     }
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    for (int i = 0; i < n; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        ports[i] = s.getLocalPort();
-      }
-    }
-    return ports;
   }
 }

@@ -182,7 +182,7 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
         }
       }
       for (CausalWire w : ready) {
-        receive(m.from(), w);
+        receive(origin, w);
       }
       deliverWhatIsReady(out);
     } else if (event instanceof Event.Timer<LinkFrame<CausalWire>> t) {
@@ -245,9 +245,11 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     if (unstableCount >= settings.stabilityCapacity()) {
       return "stability buffer full (" + unstableCount + " updates not yet delivered everywhere)";
     }
-    for (int k = 0; k < members.size(); k++) {
-      if (k != self && links.sendCapacity(members.get(k)) < 1) {
-        return "send buffer to " + members.get(k) + " full";
+    if (links.minSendCapacity() < 1) {
+      for (int k = 0; k < members.size(); k++) {
+        if (k != self && links.sendCapacity(members.get(k)) < 1) {
+          return "send buffer to " + members.get(k) + " full";
+        }
       }
     }
     return null;
@@ -265,9 +267,10 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
     deliver(update, token, out);
   }
 
-  private void receive(NodeId from, CausalWire w) {
+  /** {@code from}: the index of the member the frame came from. */
+  private void receive(int from, CausalWire w) {
     if (w instanceof CausalWire.Update u) {
-      if (u.width() != members.size() || !members.get(u.origin()).equals(from)) {
+      if (u.width() != members.size() || u.origin() != from) {
         return; // not from a member of this group as we know it: drop, never deliver
       }
       if (u.seq() <= delivered[u.origin()]) {
@@ -276,10 +279,9 @@ public final class CausalMulticastCore implements ProtocolCore<LinkFrame<CausalW
       pending.get(u.origin()).addLast(u);
       pendingCount++;
     } else if (w instanceof CausalWire.Delivered d) {
-      int k = members.indexOf(from);
       if (d.width() == members.size()) {
         for (int j = 0; j < members.size(); j++) {
-          deliveredBy[k][j] = Math.max(deliveredBy[k][j], d.countAt(j));
+          deliveredBy[from][j] = Math.max(deliveredBy[from][j], d.countAt(j));
         }
         collectStable();
       }

@@ -113,6 +113,15 @@ public final class ReliableLinks<P> {
     return settings.sendBufferPerPeer() - requirePeer(peer).buffered();
   }
 
+  /** The least free places in the send buffer to any peer (a send to all of them fits if > 0). */
+  public int minSendCapacity() {
+    int min = settings.sendBufferPerPeer();
+    for (Peer<P> p : peers.values()) {
+      min = Math.min(min, settings.sendBufferPerPeer() - p.buffered());
+    }
+    return min;
+  }
+
   /** Payloads queued for {@code peer} and not yet acknowledged (sent or not). */
   public int unacknowledged(NodeId peer) {
     return requirePeer(peer).buffered();
