@@ -1,0 +1,167 @@
+package dev.meridian.core.membership;
+
+import dev.meridian.NodeId;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A heartbeat failure detector: a pure component (it reads no clock; its owner passes monotonic
+ * time in) that a membership core feeds with heartbeat arrivals and asks whom it suspects.
+ *
+ * <p><b>What it promises — and what nobody can.</b> In an asynchronous system a slow member and a
+ * dead one look alike, so a suspicion can be wrong (and a correct member is then removed by the
+ * view change, and rejoins as a new incarnation). What this detector does promise: a member that
+ * stops sending heartbeats is suspected within a bounded time of its last heartbeat — {@link
+ * DetectorSettings#suspectAfterNanos()} for {@link DetectorSettings.Kind#TIMEOUT}; for {@link
+ * DetectorSettings.Kind#PHI_ACCRUAL} a bound that adapts to the observed heartbeat intervals and
+ * never exceeds {@code suspectAfterNanos} either — and a member whose heartbeats arrive is no
+ * longer suspected as soon as one does.
+ *
+ * <p><b>Phi accrual</b> (Hayashibara et al., 2004): from the mean μ and standard deviation σ of
+ * the last {@link DetectorSettings#windowSize()} inter-arrival times, {@code phi(t) =
+ * -log10(P(next heartbeat later than t))} under a normal distribution; suspected when phi exceeds
+ * the threshold. phi = 8 means the silence would be this long by chance about once in 10^8
+ * heartbeats. σ is floored (at a tenth of the heartbeat interval) so that a perfectly regular
+ * history does not turn the first late heartbeat into an instant suspicion.
+ */
+public final class FailureDetector {
+  private final DetectorSettings settings;
+  private final Map<NodeId, History> watched = new LinkedHashMap<>();
+
+  /** Inter-arrival times of one peer, in a ring of the last {@code windowSize}. */
+  private static final class History {
+    final long[] intervals;
+    int count;
+    int next;
+    double sum;
+    double sumOfSquares;
+    long last;
+
+    History(int windowSize, long now) {
+      this.intervals = new long[windowSize];
+      this.last = now;
+    }
+
+    void add(long interval) {
+      if (count == intervals.length) {
+        long old = intervals[next];
+        sum -= old;
+        sumOfSquares -= (double) old * old;
+      } else {
+        count++;
+      }
+      intervals[next] = interval;
+      next = (next + 1) % intervals.length;
+      sum += interval;
+      sumOfSquares += (double) interval * interval;
+    }
+  }
+
+  public FailureDetector(DetectorSettings settings) {
+    if (settings == null) {
+      throw new IllegalArgumentException("settings must not be null");
+    }
+    this.settings = settings;
+  }
+
+  /**
+   * Starts watching {@code peer} as if a heartbeat arrived at {@code nowNanos}: a member just
+   * added gets a full timeout of grace. Watching a peer already watched changes nothing.
+   */
+  public void watch(NodeId peer, long nowNanos) {
+    requirePeer(peer);
+    watched.putIfAbsent(peer, new History(settings.windowSize(), nowNanos));
+  }
+
+  /** Stops watching {@code peer} (it left the view); unknown peers are ignored. */
+  public void forget(NodeId peer) {
+    watched.remove(peer);
+  }
+
+  /** The peers watched, in the order they were first watched. */
+  public Set<NodeId> watched() {
+    return new LinkedHashSet<>(watched.keySet());
+  }
+
+  /**
+   * A heartbeat (or any frame, which proves the same) from {@code peer} arrived at {@code
+   * nowNanos}. Heartbeats from peers not watched are ignored: they are not in the view.
+   *
+   * @throws IllegalArgumentException if {@code nowNanos} is earlier than a time passed before
+   *     for this peer (monotonic time never goes back)
+   */
+  public void heartbeat(NodeId peer, long nowNanos) {
+    History h = watched.get(requirePeer(peer));
+    if (h == null) {
+      return;
+    }
+    if (nowNanos < h.last) {
+      throw new IllegalArgumentException("time went back for " + peer + ": " + nowNanos + " < "
+          + h.last + " (pass monotonic time)");
+    }
+    h.add(nowNanos - h.last);
+    h.last = nowNanos;
+  }
+
+  /** Whether {@code peer} is suspected at {@code nowNanos}; false for peers not watched. */
+  public boolean suspected(NodeId peer, long nowNanos) {
+    History h = watched.get(requirePeer(peer));
+    if (h == null) {
+      return false;
+    }
+    long silence = nowNanos - h.last;
+    if (silence > settings.suspectAfterNanos()) {
+      return true; // the hard bound, for both kinds
+    }
+    return settings.kind() == DetectorSettings.Kind.PHI_ACCRUAL
+        && phi(h, silence) > settings.phiThreshold();
+  }
+
+  /** Every watched peer suspected at {@code nowNanos}, in watch order. */
+  public Set<NodeId> suspects(long nowNanos) {
+    Set<NodeId> out = new LinkedHashSet<>();
+    for (NodeId peer : watched.keySet()) {
+      if (suspected(peer, nowNanos)) {
+        out.add(peer);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The phi value of {@code peer} at {@code nowNanos} (0 for peers not watched). Until two
+   * intervals are known, the configured heartbeat interval stands in for the mean.
+   */
+  public double phi(NodeId peer, long nowNanos) {
+    History h = watched.get(requirePeer(peer));
+    return h == null ? 0 : phi(h, nowNanos - h.last);
+  }
+
+  private double phi(History h, long silence) {
+    double mean;
+    double variance;
+    if (h.count < 2) {
+      mean = settings.heartbeatIntervalNanos();
+      variance = 0;
+    } else {
+      mean = h.sum / h.count;
+      variance = Math.max(0, h.sumOfSquares / h.count - mean * mean);
+    }
+    double sigma = Math.max(Math.sqrt(variance), settings.heartbeatIntervalNanos() / 10.0);
+    // P(X > silence) for X ~ N(mean, sigma), with the logistic approximation of the normal CDF
+    // (max error ~1e-4 in the CDF, good enough to compare with a threshold).
+    double y = (silence - mean) / sigma;
+    double e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
+    double pLater = silence > mean ? e / (1.0 + e) : 1.0 - 1.0 / (1.0 + e);
+    return -Math.log10(Math.max(pLater, Double.MIN_NORMAL));
+  }
+
+  private static NodeId requirePeer(NodeId peer) {
+    if (peer == null) {
+      throw new IllegalArgumentException("peer must not be null");
+    }
+    return peer;
+  }
+}
