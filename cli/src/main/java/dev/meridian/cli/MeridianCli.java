@@ -10,7 +10,9 @@ import dev.meridian.sim.SimulationResult;
 import dev.meridian.sim.clocks.ClockVariant;
 import dev.meridian.sim.clocks.ClocksScenario;
 import dev.meridian.core.causal.CausalMulticastCore;
+import dev.meridian.core.membership.MembershipCore;
 import dev.meridian.sim.causal.CausalScenario;
+import dev.meridian.sim.membership.MembershipScenario;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +58,9 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("causal", variant -> new CausalScenario(variant == null
         ? CausalMulticastCore.Variant.CORRECT
         : fromFlag(CausalMulticastCore.Variant.class, variant)));
+    SCENARIOS.put("membership", variant -> new MembershipScenario(variant == null
+        ? MembershipCore.Variant.CORRECT
+        : fromFlag(MembershipCore.Variant.class, variant)));
   }
 
   /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */
@@ -136,12 +141,12 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks, causal."
+        "Scenarios: clocks, causal, membership."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal.")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership.")
     String scenario;
 
     @Option(names = "--seeds", paramLabel = "N",
@@ -161,7 +166,8 @@ public final class MeridianCli implements Runnable {
     @Option(names = "--broken", paramLabel = "VARIANT",
         description = "Run a deliberately broken variant to see the checkers catch it. For clocks:"
             + " no-merge-on-receive, no-increment-on-send, lamport-no-max, hlc-ignores-remote,"
-            + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames.")
+            + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames."
+            + " For membership: install-without-flush, no-majority, ignore-joins.")
     String broken;
 
     @Override

@@ -263,4 +263,15 @@ class MeridianCliTest {
     String[] lines = r.out().split("\\R");
     assertEquals("scenario=causal seeds=3 violations=0", lines[lines.length - 1], r::all);
   }
+
+  @Test
+  void membershipScenarioRunsAndABrokenVariantExitsOne() {
+    Run r = run("sim", "membership", "--seeds", "2");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=membership seeds=2 violations=0", lines[lines.length - 1], r::all);
+    Run broken = run("sim", "membership", "--broken", "no-majority", "--seeds", "40");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("one-view-per-id"), broken::all);
+  }
 }

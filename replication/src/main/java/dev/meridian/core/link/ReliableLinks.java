@@ -122,6 +122,11 @@ public final class ReliableLinks<P> {
     return min;
   }
 
+  /** Whether {@code peer} is one of this node's peers. */
+  public boolean isPeer(NodeId peer) {
+    return peer != null && peers.containsKey(peer);
+  }
+
   /** Payloads queued for {@code peer} and not yet acknowledged (sent or not). */
   public int unacknowledged(NodeId peer) {
     return requirePeer(peer).buffered();

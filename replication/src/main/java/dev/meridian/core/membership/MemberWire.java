@@ -1,0 +1,107 @@
+package dev.meridian.core.membership;
+
+import dev.meridian.NodeId;
+import dev.meridian.membership.View;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** What {@link MembershipCore} puts on the reliable links. */
+public sealed interface MemberWire {
+
+  /** An application message multicast in view {@code viewId}: the {@code seq}-th of {@code sender} there. */
+  record App(long viewId, NodeId sender, long seq) implements MemberWire {
+    @Override
+    public String toString() {
+      return "App{v" + viewId + " " + sender + "#" + seq + "}";
+    }
+  }
+
+  /** Liveness, and the view the sender is in (a member that missed an install learns of it). */
+  record Heartbeat(long viewId) implements MemberWire {}
+
+  /** From a node in no view: let me in. */
+  record Join() implements MemberWire {}
+
+  /** To a node that is not in the sender's view {@code viewId}: you were removed; join again. */
+  record NotMember(long viewId) implements MemberWire {}
+
+  /**
+   * A view-change attempt's number: higher rounds win, the coordinator's id breaks ties. Acceptors
+   * keep the highest they promised, so two coordinators can never both get a view chosen.
+   */
+  record Ballot(long round, NodeId coordinator) implements Comparable<Ballot> {
+    static final Comparator<Ballot> ORDER =
+        Comparator.comparingLong(Ballot::round).thenComparing(Ballot::coordinator);
+
+    @Override
+    public int compareTo(Ballot o) {
+      return ORDER.compare(this, o);
+    }
+
+    @Override
+    public String toString() {
+      return round + "." + coordinator;
+    }
+  }
+
+  /**
+   * A proposed next view with the old view's messages every survivor must have delivered before
+   * installing it (the flush), and the incarnation of each member it admits.
+   *
+   * @param view the next view
+   * @param union per sender, the longest prefix of its old-view messages any survivor delivered
+   * @param incarnations each member's incarnation in this view: a node that restarts later is a
+   *     different member, and an install meant for one incarnation is ignored by the next
+   * @param joined the members new in this view; only they may install it without the flush
+   */
+  record Proposal(View view, List<App> union, Map<NodeId, Integer> incarnations,
+      Set<NodeId> joined) {
+    public Proposal {
+      union = List.copyOf(union);
+      incarnations = Map.copyOf(incarnations);
+      joined = Set.copyOf(joined);
+    }
+
+    @Override
+    public String toString() {
+      return "Proposal{" + view + ", " + union.size() + " flushed, joined " + new TreeSet<>(joined)
+          + "}";
+    }
+  }
+
+  /** Phase 1: promise ballot {@code ballot} for the change from view {@code viewId}. */
+  record Prepare(Ballot ballot, long viewId) implements MemberWire {}
+
+  /**
+   * Phase 1 answer: the promise, the proposal this member accepted earlier for the same change
+   * (if any), and every message it delivered in the old view — it delivers no more until the
+   * change ends.
+   */
+  record Promise(Ballot ballot, long viewId, Ballot acceptedBallot, Proposal accepted,
+      List<App> delivered) implements MemberWire {
+    public Promise {
+      delivered = List.copyOf(delivered);
+    }
+
+    @Override
+    public String toString() {
+      return "Promise{" + ballot + " v" + viewId + (accepted != null ? " accepted " + acceptedBallot
+          : "") + ", " + delivered.size() + " delivered}";
+    }
+  }
+
+  /** A ballot lost to a higher one this member promised. */
+  record Nack(Ballot ballot, Ballot promised) implements MemberWire {}
+
+  /** Phase 2: accept {@code proposal} under {@code ballot}. */
+  record Accept(Ballot ballot, Proposal proposal) implements MemberWire {}
+
+  /** Phase 2 answer. */
+  record Accepted(Ballot ballot) implements MemberWire {}
+
+  /** The proposal is chosen: flush (deliver what the union adds), then install its view. */
+  record Install(Proposal proposal) implements MemberWire {}
+}

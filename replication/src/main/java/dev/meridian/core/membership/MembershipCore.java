@@ -1,0 +1,690 @@
+package dev.meridian.core.membership;
+
+import dev.meridian.NodeId;
+import dev.meridian.core.Effect;
+import dev.meridian.core.Event;
+import dev.meridian.core.ProtocolCore;
+import dev.meridian.core.link.LinkFrame;
+import dev.meridian.core.link.LinkSettings;
+import dev.meridian.core.link.ReliableLinks;
+import dev.meridian.core.membership.MemberWire.Accept;
+import dev.meridian.core.membership.MemberWire.Accepted;
+import dev.meridian.core.membership.MemberWire.App;
+import dev.meridian.core.membership.MemberWire.Ballot;
+import dev.meridian.core.membership.MemberWire.Heartbeat;
+import dev.meridian.core.membership.MemberWire.Install;
+import dev.meridian.core.membership.MemberWire.Join;
+import dev.meridian.core.membership.MemberWire.Nack;
+import dev.meridian.core.membership.MemberWire.NotMember;
+import dev.meridian.core.membership.MemberWire.Prepare;
+import dev.meridian.core.membership.MemberWire.Promise;
+import dev.meridian.core.membership.MemberWire.Proposal;
+import dev.meridian.membership.View;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * Group membership with virtually synchronous view changes, as a pure core over {@link
+ * ReliableLinks}: failure detection, primary-partition view agreement, a flush, joins, and a
+ * multicast of application messages within each view (numbered per sender and view; the
+ * simulator's workload sends them).
+ *
+ * <p><b>Guarantees</b> (crash-stop members that restart as new incarnations; links lose,
+ * duplicate, delay and reorder; partitions):
+ *
+ * <ul>
+ *   <li><i>One view per id.</i> Members that install view id v install the same view. The next
+ *       view of v is chosen like a single Paxos decree: a coordinator's ballot must be promised,
+ *       then accepted, by every surviving member — a strict majority of v ({@link
+ *       View#isMajorityOf}) — and a coordinator adopts any proposal already accepted in its
+ *       quorum. Two majorities of v intersect, and a member keeps its promises for as long as it
+ *       is in v (a restarted incarnation is in no view, so never answers for its predecessor).
+ *   <li><i>Primary partition.</i> No view is proposed without a majority of the previous one; the
+ *       minority side blocks instead of splitting the brain.
+ *   <li><i>Virtual synchrony.</i> A member that promises stops delivering messages of its view
+ *       and reports all it delivered; the chosen proposal carries, per sender, the longest prefix
+ *       any survivor delivered, and each survivor delivers what it lacks before installing. So
+ *       members that install v and v+1 deliver the same messages in v. Nobody delivers a message
+ *       of a view it is not in.
+ *   <li><i>Liveness, not guaranteed</i> (FLP): suspicions can be wrong and coordinators can
+ *       duel; timeouts with randomized retries make progress likely once the network behaves.
+ * </ul>
+ *
+ * <p>The coordinator is the oldest member of the view that this member does not suspect, so
+ * when it fails the next oldest takes over mid-change. A member that learns it was removed (or a
+ * restarted incarnation) joins again and installs a view that admits its incarnation; it never
+ * receives the old view's messages (state transfer comes with the replicated-state layer).
+ */
+public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>> {
+  static final String TICK_TIMER = "membership-tick";
+  static final String RETRANSMIT_TIMER = "membership-retransmit";
+  static final String APP_TIMER = "membership-app";
+
+  /** Which rules this core follows; the broken variants exist to show the checkers can fail. */
+  public enum Variant {
+    CORRECT,
+    /** Installs the next view without delivering the flushed messages it lacks. */
+    INSTALL_WITHOUT_FLUSH,
+    /** Proposes a next view without a majority of the current one. */
+    NO_MAJORITY,
+    /** Never admits a joiner: a restarted node stays out for good. */
+    IGNORE_JOINS
+  }
+
+  /** Delivered to the application: view {@code view} is installed here. */
+  public record Installed(View view) {}
+
+  /** Delivered to the application: an application message, in the view it was sent in. */
+  public record Delivered(App app) {}
+
+  /** Delivered when this member cannot reach a majority of its view; submits would be refused. */
+  public record Blocked(String reason) {}
+
+  /**
+   * Timing and limits.
+   *
+   * @param detector failure detection
+   * @param changeTimeoutNanos how long a coordinator waits for a view-change round
+   * @param appIntervalNanos how often the built-in workload multicasts (0: never)
+   * @param links link settings
+   */
+  public record Settings(DetectorSettings detector, long changeTimeoutNanos,
+      long appIntervalNanos, LinkSettings links) {
+    public Settings {
+      if (detector == null || links == null) {
+        throw new IllegalArgumentException("detector and links must not be null");
+      }
+      if (changeTimeoutNanos < 1_000_000L) {
+        throw new IllegalArgumentException("changeTimeoutNanos must be >= 1 ms, got "
+            + changeTimeoutNanos);
+      }
+      if (appIntervalNanos < 0) {
+        throw new IllegalArgumentException("appIntervalNanos must be >= 0, got "
+            + appIntervalNanos);
+      }
+    }
+  }
+
+  private final NodeId self;
+  private final int incarnation;
+  private final List<NodeId> universe;
+  private final Settings settings;
+  private final Variant variant;
+  private final RandomGenerator random;
+  private final ReliableLinks<MemberWire> links;
+  private final FailureDetector detector;
+  private final Map<NodeId, Integer> incarnations = new HashMap<>(); // newest seen per node
+  private final Map<NodeId, Integer> memberIncarnations = new HashMap<>(); // of my view's members
+
+  // the view
+  private View view; // null: in no view, joining
+  private Proposal lastInstall;
+  private final Map<NodeId, Long> deliveredSeq = new HashMap<>();
+  private final List<App> deliveredInView = new ArrayList<>();
+  private final List<App> early = new ArrayList<>(); // for a view not yet installed here
+  private long nextSeq = 1;
+  private final Set<NodeId> restarted = new LinkedHashSet<>(); // view members seen restarted
+  private final Map<NodeId, Integer> joiners = new LinkedHashMap<>();
+  private final Set<NodeId> outsiders = new LinkedHashSet<>(); // heard from, not in my view
+  private final Set<NodeId> behind = new LinkedHashSet<>(); // members still in my previous view
+
+  // acceptor, for the change from the current view
+  private Ballot promised;
+  private Ballot acceptedBallot;
+  private Proposal accepted;
+
+  // coordinator
+  private Ballot ballot;
+  private long maxRound;
+  private Set<NodeId> quorum = Set.of();
+  private List<NodeId> proposedMembers = List.of();
+  private Map<NodeId, Integer> proposedIncarnations = Map.of();
+  private Set<NodeId> proposedJoiners = Set.of();
+  private final Map<NodeId, Promise> promises = new LinkedHashMap<>();
+  private final Set<NodeId> accepts = new LinkedHashSet<>();
+  private Proposal proposing;
+  private long attemptStarted;
+  private long retryNotBefore;
+  private final Set<NodeId> unresponsive = new LinkedHashSet<>();
+  private boolean blockedReported;
+  private boolean inMinority; // this member sees less than a majority of its view: it blocks
+
+  /**
+   * @param self this node
+   * @param incarnation its incarnation: 1 for a founder, which starts in view 1 of {@code
+   *     universe}; a later incarnation starts in no view and joins
+   * @param universe every node that may ever be a member, founders in age order
+   */
+  public MembershipCore(NodeId self, int incarnation, List<NodeId> universe, Settings settings,
+      Variant variant, RandomGenerator random) {
+    if (self == null || universe == null || settings == null || variant == null
+        || random == null) {
+      throw new IllegalArgumentException("no argument may be null");
+    }
+    if (!universe.contains(self)) {
+      throw new IllegalArgumentException(self + " is not in the universe " + universe);
+    }
+    this.self = self;
+    this.incarnation = incarnation;
+    this.universe = List.copyOf(universe);
+    this.settings = settings;
+    this.variant = variant;
+    this.random = random;
+    this.links = new ReliableLinks<>(self, incarnation, this.universe, settings.links());
+    this.detector = new FailureDetector(settings.detector());
+    if (incarnation == 1) {
+      this.view = View.initial(this.universe);
+      for (NodeId n : this.universe) {
+        memberIncarnations.put(n, 1);
+      }
+    }
+  }
+
+  /** The view installed here, or null while joining. */
+  public View view() {
+    return view;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  @Override
+  public List<Effect<LinkFrame<MemberWire>>> handle(Event<LinkFrame<MemberWire>> event) {
+    List<Effect<LinkFrame<MemberWire>>> out = new ArrayList<>();
+    long now = event.now().monotonicNanos();
+    if (event instanceof Event.Start<LinkFrame<MemberWire>>) {
+      if (view != null) {
+        installed(view, now, out);
+      }
+      out.add(new Effect.SetTimer<>(TICK_TIMER, settings.detector().heartbeatIntervalNanos()));
+      out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER, settings.links().retransmitIntervalNanos()));
+      if (settings.appIntervalNanos() > 0) {
+        out.add(new Effect.SetTimer<>(APP_TIMER, settings.appIntervalNanos()));
+      }
+    } else if (event instanceof Event.Timer<LinkFrame<MemberWire>> t) {
+      switch (t.name()) {
+        case TICK_TIMER -> {
+          tick(now, out);
+          out.add(new Effect.SetTimer<>(TICK_TIMER, settings.detector().heartbeatIntervalNanos()));
+        }
+        case RETRANSMIT_TIMER -> {
+          links.retransmitAll();
+          out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER,
+              settings.links().retransmitIntervalNanos()));
+        }
+        case APP_TIMER -> {
+          multicastApp(out);
+          out.add(new Effect.SetTimer<>(APP_TIMER, settings.appIntervalNanos()));
+        }
+        default -> { }
+      }
+    } else if (event instanceof Event.Message<LinkFrame<MemberWire>> m) {
+      NodeId from = m.from();
+      if (!links.isPeer(from)) {
+        return out;
+      }
+      int known = incarnations.getOrDefault(from, 0);
+      int seen = m.payload().senderIncarnation();
+      if (seen < known) {
+        return out; // an older incarnation's frame, late
+      }
+      if (seen > known) {
+        incarnations.put(from, seen);
+      }
+      if (view != null && view.contains(from) && seen > memberIncarnations.getOrDefault(from, 0)) {
+        restarted.add(from); // the incarnation in my view is gone; the new one must rejoin
+      }
+      detector.heartbeat(from, now);
+      for (MemberWire w : links.receive(from, m.payload())) {
+        receive(from, seen, w, now, out);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<Effect<LinkFrame<MemberWire>>> flush() {
+    return links.flush(frame -> frame);
+  }
+
+  private void tick(long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null) {
+      for (NodeId n : universe) {
+        if (!n.equals(self)) {
+          send(n, new Join());
+        }
+      }
+      return;
+    }
+    for (NodeId n : view.members()) {
+      if (!n.equals(self)) {
+        send(n, new Heartbeat(view.id()));
+      }
+    }
+    for (NodeId n : outsiders) {
+      if (!view.contains(n)) { // still true now: a stale "you were removed" would be a lie
+        send(n, new NotMember(view.id()));
+      }
+    }
+    outsiders.clear();
+    if (lastInstall != null) {
+      for (NodeId n : behind) {
+        if (view.contains(n)) {
+          send(n, new Install(lastInstall));
+        }
+      }
+    }
+    behind.clear();
+    Set<NodeId> reachable = new LinkedHashSet<>(view.members());
+    reachable.removeAll(detector.suspects(now));
+    reachable.removeAll(restarted);
+    inMinority = variant != Variant.NO_MAJORITY && !view.isMajorityOf(reachable);
+    maybeChange(now, out);
+  }
+
+  private void multicastApp(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || promised != null || inMinority) {
+      return; // joining, flushing, or cut off from a majority: no new messages in this view
+    }
+    for (NodeId n : view.members()) {
+      if (!n.equals(self) && links.sendCapacity(n) < settings.links().sendBufferPerPeer() / 2) {
+        return; // back-pressure: keep room for control messages
+      }
+    }
+    App app = new App(view.id(), self, nextSeq++);
+    for (NodeId n : view.members()) {
+      if (!n.equals(self)) {
+        links.send(n, app);
+      }
+    }
+    deliver(app, out);
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private void receive(NodeId from, int fromIncarnation, MemberWire w, long now,
+      List<Effect<LinkFrame<MemberWire>>> out) {
+    if (w instanceof App app) {
+      onApp(app, out);
+    } else if (w instanceof Heartbeat h) {
+      if (view != null && !view.contains(from)) {
+        outsiders.add(from);
+      } else if (view != null && h.viewId() == view.id() - 1) {
+        behind.add(from);
+      }
+    } else if (w instanceof Join) {
+      if (view != null && (!view.contains(from) || restarted.contains(from))) {
+        joiners.put(from, fromIncarnation); // the newest incarnation that asked
+      } else if (view != null) {
+        behind.add(from); // admitted, but its install went missing
+      }
+    } else if (w instanceof NotMember nm) {
+      if (view != null && nm.viewId() > view.id()) {
+        leave(out); // the group moved on without me
+      }
+    } else if (w instanceof Prepare p) {
+      onPrepare(from, p, now, out);
+    } else if (w instanceof Promise p) {
+      onPromise(from, p, out);
+    } else if (w instanceof Nack n) {
+      if (ballot != null && n.ballot().equals(ballot)) {
+        maxRound = Math.max(maxRound, n.promised().round());
+        abandonAttempt(now, true);
+      }
+    } else if (w instanceof Accept a) {
+      onAccept(from, a, now, out);
+    } else if (w instanceof Accepted a) {
+      if (ballot != null && a.ballot().equals(ballot) && proposing != null) {
+        accepts.add(from);
+        if (accepts.containsAll(quorum)) {
+          chosen(proposing, now, out);
+        }
+      }
+    } else if (w instanceof Install i) {
+      onInstall(i.proposal(), now, out);
+    }
+  }
+
+  private void onApp(App app, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || app.viewId() < view.id()) {
+      return; // of a view this member is not in (any more)
+    }
+    if (app.viewId() > view.id() || promised != null) {
+      early.add(app); // a view not installed yet, or flushing: decided at the install
+      return;
+    }
+    deliverInOrder(app, out);
+  }
+
+  private void deliverInOrder(App app, List<Effect<LinkFrame<MemberWire>>> out) {
+    long have = deliveredSeq.getOrDefault(app.sender(), 0L);
+    if (app.seq() == have + 1) {
+      deliver(app, out);
+    } // FIFO links: anything else is a duplicate the flush already delivered
+  }
+
+  private void deliver(App app, List<Effect<LinkFrame<MemberWire>>> out) {
+    deliveredSeq.put(app.sender(), app.seq());
+    deliveredInView.add(app);
+    out.add(new Effect.Deliver<>(new Delivered(app)));
+  }
+
+  // ------------------------------------------------------------------ acceptor
+
+  private void onPrepare(NodeId from, Prepare p, long now,
+      List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null) {
+      return; // a joiner answers for no view
+    }
+    if (p.viewId() == view.id() - 1 && lastInstall != null) {
+      deliverOrSend(from, new Install(lastInstall), now, out); // it missed the install I have
+      return;
+    }
+    if (p.viewId() != view.id()) {
+      return;
+    }
+    if (promised != null && p.ballot().compareTo(promised) < 0) {
+      deliverOrSend(from, new Nack(p.ballot(), promised), now, out);
+      return;
+    }
+    promised = p.ballot();
+    deliverOrSend(from, new Promise(p.ballot(), view.id(), acceptedBallot, accepted,
+        deliveredInView), now, out);
+  }
+
+  private void onAccept(NodeId from, Accept a, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || a.proposal().view().id() != view.id() + 1) {
+      return;
+    }
+    if (promised != null && a.ballot().compareTo(promised) < 0) {
+      deliverOrSend(from, new Nack(a.ballot(), promised), now, out);
+      return;
+    }
+    promised = a.ballot();
+    acceptedBallot = a.ballot();
+    accepted = a.proposal();
+    deliverOrSend(from, new Accepted(a.ballot()), now, out);
+  }
+
+  private void onInstall(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    View next = p.view();
+    if (view == null) {
+      Integer admitted = p.incarnations().get(self);
+      if (p.joined().contains(self) && admitted != null && admitted == incarnation) {
+        installed(p, now, out); // a joiner: no old-view messages, ever
+      }
+      return;
+    }
+    if (next.id() != view.id() + 1) {
+      return; // old news, or too far ahead to follow (the heartbeats will tell)
+    }
+    if (!next.contains(self)) {
+      leave(out); // removed (a wrongly suspected member rejoins like any other)
+      return;
+    }
+    if (variant != Variant.INSTALL_WITHOUT_FLUSH) {
+      for (App app : p.union()) { // per sender in order: the flush
+        deliverInOrder(app, out);
+      }
+    }
+    List<App> later = new ArrayList<>(early);
+    installed(p, now, out);
+    for (App app : later) {
+      if (app.viewId() == view.id()) {
+        onApp(app, out);
+      }
+    }
+  }
+
+  private void installed(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    lastInstall = p;
+    installed(p.view(), now, out);
+    memberIncarnations.clear();
+    memberIncarnations.putAll(p.incarnations());
+    // Restarted members are now either out of the view or back in it as their new incarnation.
+    restarted.removeIf(n -> !p.view().contains(n)
+        || p.incarnations().get(n) >= incarnations.getOrDefault(n, 0));
+  }
+
+  private void installed(View next, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    view = next;
+    deliveredSeq.clear();
+    deliveredInView.clear();
+    early.clear();
+    nextSeq = 1;
+    promised = null;
+    acceptedBallot = null;
+    accepted = null;
+    ballot = null;
+    proposing = null;
+    promises.clear();
+    accepts.clear();
+    unresponsive.clear();
+    blockedReported = false;
+    inMinority = false;
+    outsiders.clear(); // gathered under the previous view: not evidence about this one
+    behind.clear();
+    for (NodeId n : new ArrayList<>(joiners.keySet())) {
+      if (next.contains(n)) {
+        joiners.remove(n);
+      }
+    }
+    for (NodeId n : detector.watched()) {
+      if (!next.contains(n)) {
+        detector.forget(n);
+      }
+    }
+    for (NodeId n : next.members()) {
+      if (!n.equals(self)) {
+        detector.forget(n); // a fresh grace period for everyone in the new view
+        detector.watch(n, now);
+      }
+    }
+    out.add(new Effect.Deliver<>(new Installed(next)));
+  }
+
+  private void leave(List<Effect<LinkFrame<MemberWire>>> out) {
+    view = null;
+    outsiders.clear();
+    behind.clear();
+    memberIncarnations.clear();
+    inMinority = false;
+    lastInstall = null;
+    deliveredSeq.clear();
+    deliveredInView.clear();
+    early.clear();
+    promised = null;
+    acceptedBallot = null;
+    accepted = null;
+    ballot = null;
+    proposing = null;
+    promises.clear();
+    accepts.clear();
+    joiners.clear();
+    restarted.clear();
+    for (NodeId n : detector.watched()) {
+      detector.forget(n);
+    }
+  }
+
+  // ------------------------------------------------------------------ coordinator
+
+  /** The oldest member of my view I do not suspect. */
+  private boolean actingCoordinator(Set<NodeId> out) {
+    for (NodeId m : view.members()) {
+      if (!out.contains(m)) {
+        return m.equals(self);
+      }
+    }
+    return false;
+  }
+
+  private void maybeChange(long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (ballot != null && now - attemptStarted > settings.changeTimeoutNanos()) {
+      // The round stalled: whoever did not answer is left out of the next one.
+      for (NodeId q : quorum) {
+        if (!promises.containsKey(q) || proposing != null && !accepts.contains(q)) {
+          unresponsive.add(q);
+        }
+      }
+      abandonAttempt(now, false);
+    }
+    if (ballot != null || now < retryNotBefore) {
+      return;
+    }
+    Set<NodeId> leaving = new LinkedHashSet<>(detector.suspects(now));
+    leaving.addAll(restarted);
+    leaving.addAll(unresponsive); // for the next attempt only: a slow member gets another chance
+    unresponsive.clear();
+    leaving.remove(self);
+    if (!actingCoordinator(leaving)) {
+      return;
+    }
+    Map<NodeId, Integer> joining = new LinkedHashMap<>();
+    for (Map.Entry<NodeId, Integer> j : joiners.entrySet()) {
+      if (variant == Variant.IGNORE_JOINS) {
+        break;
+      }
+      if (!view.contains(j.getKey()) || leaving.contains(j.getKey())) {
+        joining.put(j.getKey(), j.getValue());
+      }
+    }
+    if (leaving.isEmpty() && joining.isEmpty()) {
+      return;
+    }
+    View next = view.next(leaving, List.copyOf(joining.keySet()));
+    Set<NodeId> survivors = new LinkedHashSet<>(view.members());
+    survivors.removeAll(leaving);
+    if (variant != Variant.NO_MAJORITY && !view.isMajorityOf(survivors)) {
+      if (!blockedReported) {
+        blockedReported = true;
+        out.add(new Effect.Deliver<>(new Blocked("only " + survivors.size() + " of the "
+            + view.size() + " members of view " + view.id() + " are reachable; a majority ("
+            + (view.size() / 2 + 1) + ") is needed")));
+      }
+      return;
+    }
+    ballot = new Ballot(++maxRound, self);
+    attemptStarted = now;
+    quorum = survivors;
+    proposedMembers = next.members();
+    Map<NodeId, Integer> admitted = new LinkedHashMap<>();
+    for (NodeId n : next.members()) {
+      admitted.put(n, joining.containsKey(n) ? joining.get(n) : memberIncarnations.get(n));
+    }
+    proposedIncarnations = admitted;
+    proposedJoiners = Set.copyOf(joining.keySet());
+    promises.clear();
+    accepts.clear();
+    proposing = null;
+    sendToQuorum(new Prepare(ballot, view.id()), now, out);
+  }
+
+  private void abandonAttempt(long now, boolean backOff) {
+    ballot = null;
+    proposing = null;
+    promises.clear();
+    accepts.clear();
+    if (backOff) {
+      // Randomized, so that two coordinators who see each other's ballots stop taking turns.
+      retryNotBefore = now + random.nextLong(settings.changeTimeoutNanos());
+    }
+  }
+
+  private void onPromise(NodeId from, Promise p, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (ballot == null || !p.ballot().equals(ballot) || proposing != null
+        || view == null || p.viewId() != view.id()) {
+      return;
+    }
+    promises.put(from, p);
+    if (!promises.keySet().containsAll(quorum)) {
+      return;
+    }
+    // Adopt the proposal accepted under the highest ballot, if any: it may have been chosen.
+    Promise highest = null;
+    for (Promise q : promises.values()) {
+      if (q.accepted() != null
+          && (highest == null || q.acceptedBallot().compareTo(highest.acceptedBallot()) > 0)) {
+        highest = q;
+      }
+    }
+    if (highest != null) {
+      proposing = highest.accepted();
+    } else {
+      proposing = new Proposal(new View(view.id() + 1, proposedMembers), union(promises.values()),
+          proposedIncarnations, proposedJoiners);
+    }
+    sendToQuorum(new Accept(ballot, proposing), 0, out);
+  }
+
+  /** Per sender, the longest prefix of old-view messages any survivor delivered. */
+  private static List<App> union(Iterable<Promise> promises) {
+    Map<NodeId, List<App>> longest = new TreeMap<>();
+    for (Promise p : promises) {
+      Map<NodeId, List<App>> bySender = new HashMap<>();
+      for (App a : p.delivered()) {
+        bySender.computeIfAbsent(a.sender(), s -> new ArrayList<>()).add(a);
+      }
+      for (Map.Entry<NodeId, List<App>> e : bySender.entrySet()) {
+        List<App> best = longest.get(e.getKey());
+        if (best == null || e.getValue().size() > best.size()) {
+          longest.put(e.getKey(), e.getValue());
+        }
+      }
+    }
+    List<App> union = new ArrayList<>();
+    longest.values().forEach(union::addAll);
+    return union;
+  }
+
+  private void chosen(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    Set<NodeId> to = new LinkedHashSet<>(p.view().members());
+    to.addAll(quorum);
+    to.remove(self);
+    for (NodeId n : to) {
+      send(n, new Install(p));
+    }
+    onInstall(p, now, out); // last: it resets the coordinator's state
+  }
+
+  /**
+   * Sends {@code w} to every member of the quorum, this member last: handling its own copy may
+   * complete the round and install the next view, which resets the round's state.
+   */
+  private void sendToQuorum(MemberWire w, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    List<NodeId> to = List.copyOf(quorum);
+    for (NodeId q : to) {
+      if (!q.equals(self)) {
+        send(q, w);
+      }
+    }
+    if (to.contains(self)) {
+      receive(self, incarnation, w, now, out);
+    }
+  }
+
+  /** Sends {@code w} to {@code to}, or handles it at once when {@code to} is this member. */
+  private void deliverOrSend(NodeId to, MemberWire w, long now,
+      List<Effect<LinkFrame<MemberWire>>> out) {
+    if (to.equals(self)) {
+      receive(self, incarnation, w, now, out);
+    } else {
+      send(to, w);
+    }
+  }
+
+  private void send(NodeId to, MemberWire w) {
+    if (to.equals(self)) {
+      throw new IllegalStateException("send to self: " + w);
+    }
+    if (links.sendCapacity(to) > 0) {
+      links.send(to, w);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.meridian.sim.membership;
+
+import dev.meridian.NodeId;
+import dev.meridian.core.link.LinkFrame;
+import dev.meridian.core.membership.MemberWire;
+import dev.meridian.core.membership.MembershipCore;
+import dev.meridian.membership.View;
+import dev.meridian.sim.Checker;
+import dev.meridian.sim.Execution;
+import dev.meridian.sim.Step;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Properties of group membership, judged from what each member installed and delivered (its
+ * {@link MembershipCore.Installed} and {@link MembershipCore.Delivered} outputs).
+ */
+public final class MembershipCheckers {
+  private MembershipCheckers() {}
+
+  private static String who(Step<?> step) {
+    return step.node() + "#" + step.incarnation();
+  }
+
+  /** At most one view per view id: whoever installs id v installs the same members. */
+  public static Checker<LinkFrame<MemberWire>> oneViewPerId() {
+    return new Checker<>() {
+      private final Map<Long, View> views = new HashMap<>();
+
+      @Override
+      public String name() {
+        return "one-view-per-id";
+      }
+
+      @Override
+      public Optional<String> afterStep(Step<LinkFrame<MemberWire>> step,
+          Execution<LinkFrame<MemberWire>> exec) {
+        for (Object o : step.delivered()) {
+          if (o instanceof MembershipCore.Installed i) {
+            View first = views.putIfAbsent(i.view().id(), i.view());
+            if (first != null && !first.equals(i.view())) {
+              return Optional.of(who(step) + " installed " + i.view() + " but " + first
+                  + " was installed elsewhere: two primary views with one id");
+            }
+          }
+        }
+        return Optional.empty();
+      }
+    };
+  }
+
+  /**
+   * Virtual synchrony: members that install views v and v+1 delivered the same messages in v;
+   * nobody delivers a message of a view it is not in, or one message twice.
+   */
+  public static Checker<LinkFrame<MemberWire>> virtualSynchrony() {
+    return new Checker<>() {
+      private final Map<String, Long> currentView = new HashMap<>();
+      private final Map<String, Set<MemberWire.App>> deliveredInView = new HashMap<>();
+      private final Map<Long, Set<MemberWire.App>> agreed = new HashMap<>();
+      private final Map<Long, String> agreedBy = new HashMap<>();
+
+      @Override
+      public String name() {
+        return "virtual-synchrony";
+      }
+
+      @Override
+      public Optional<String> afterStep(Step<LinkFrame<MemberWire>> step,
+          Execution<LinkFrame<MemberWire>> exec) {
+        String me = who(step);
+        for (Object o : step.delivered()) {
+          if (o instanceof MembershipCore.Delivered d) {
+            Long in = currentView.get(me);
+            if (in == null || in != d.app().viewId()) {
+              return Optional.of(me + " delivered " + d.app() + " while in view " + in);
+            }
+            if (!deliveredInView.get(me).add(d.app())) {
+              return Optional.of(me + " delivered " + d.app() + " twice");
+            }
+          } else if (o instanceof MembershipCore.Installed i) {
+            Long previous = currentView.get(me);
+            long id = i.view().id();
+            if (previous != null && previous == id - 1) {
+              Set<MemberWire.App> mine = deliveredInView.get(me);
+              Set<MemberWire.App> first = agreed.putIfAbsent(previous, mine);
+              agreedBy.putIfAbsent(previous, me);
+              if (first != null && !first.equals(mine)) {
+                Set<MemberWire.App> onlyMine = new TreeSet<>(Comparator.APPS);
+                onlyMine.addAll(mine);
+                onlyMine.removeAll(first);
+                Set<MemberWire.App> onlyTheirs = new TreeSet<>(Comparator.APPS);
+                onlyTheirs.addAll(first);
+                onlyTheirs.removeAll(mine);
+                return Optional.of(me + " and " + agreedBy.get(previous) + " both moved from view "
+                    + previous + " to " + id + " but delivered different messages in it: only "
+                    + me + " " + onlyMine + ", only " + agreedBy.get(previous) + " "
+                    + onlyTheirs);
+              }
+            }
+            currentView.put(me, id);
+            deliveredInView.put(me, new LinkedHashSet<>());
+          }
+        }
+        return Optional.empty();
+      }
+    };
+  }
+
+  /**
+   * Once faults heal, every live node is in one view, and that view holds exactly them — provided
+   * a majority of the newest view survived with its incarnations. If a majority of a view crashed
+   * before a next one was installed, a primary-partition protocol must block rather than guess
+   * (the survivors cannot tell a crash from a partition), so that run is not held to liveness.
+   */
+  public static Checker<LinkFrame<MemberWire>> liveness() {
+    return new Checker<>() {
+      private View newest;
+      private final Map<NodeId, Integer> installedNewest = new HashMap<>();
+
+      @Override
+      public String name() {
+        return "liveness";
+      }
+
+      @Override
+      public Optional<String> afterStep(Step<LinkFrame<MemberWire>> step,
+          Execution<LinkFrame<MemberWire>> exec) {
+        for (Object o : step.delivered()) {
+          if (o instanceof MembershipCore.Installed i) {
+            if (newest == null || i.view().id() > newest.id()) {
+              newest = i.view();
+              installedNewest.clear();
+            }
+            if (i.view().id() == newest.id()) {
+              installedNewest.put(step.node(), step.incarnation());
+            }
+          }
+        }
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<String> atEnd(Execution<LinkFrame<MemberWire>> exec) {
+        Set<NodeId> survivors = new TreeSet<>();
+        for (Map.Entry<NodeId, Integer> e : installedNewest.entrySet()) {
+          if (exec.isUp(e.getKey()) && exec.incarnation(e.getKey()) == e.getValue()) {
+            survivors.add(e.getKey());
+          }
+        }
+        if (newest == null || !newest.isMajorityOf(survivors)) {
+          return Optional.empty(); // a majority of the newest view was lost: blocking is right
+        }
+        Set<NodeId> up = new TreeSet<>();
+        for (NodeId n : exec.members()) {
+          if (exec.isUp(n)) {
+            up.add(n);
+          }
+        }
+        View common = null;
+        for (NodeId n : up) {
+          View v = ((MembershipCore) exec.core(n)).view();
+          if (v == null) {
+            return Optional.of(n + " is in no view after the faults healed (newest view "
+                + newest + ", survivors " + survivors + ")");
+          }
+          if (common == null) {
+            common = v;
+          } else if (!common.equals(v)) {
+            return Optional.of("live members disagree after the heal: " + common + " vs " + n
+                + " in " + v);
+          }
+        }
+        if (common != null && !new TreeSet<>(common.members()).equals(up)) {
+          return Optional.of("after the heal the view is " + common + " but the live nodes are "
+              + up);
+        }
+        return Optional.empty();
+      }
+    };
+  }
+
+  /** A deterministic order of messages for readable violation reports. */
+  private static final class Comparator {
+    static final java.util.Comparator<MemberWire.App> APPS =
+        java.util.Comparator.comparingLong(MemberWire.App::viewId)
+            .thenComparing(MemberWire.App::sender).thenComparingLong(MemberWire.App::seq);
+  }
+}
