@@ -453,7 +453,33 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private void installed(View next, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    endView();
     view = next;
+    for (NodeId n : new ArrayList<>(joiners.keySet())) {
+      if (next.contains(n)) {
+        joiners.remove(n);
+      }
+    }
+    for (NodeId n : next.members()) {
+      if (!n.equals(self)) {
+        detector.watch(n, now); // a fresh grace period for everyone in the new view
+      }
+    }
+    out.add(new Effect.Deliver<>(new Installed(next)));
+  }
+
+  /** Removed from the group: forget the view and everything about it, then join again. */
+  private void leave(List<Effect<LinkFrame<MemberWire>>> out) {
+    endView();
+    view = null;
+    memberIncarnations.clear();
+    lastInstall = null;
+    joiners.clear();
+    restarted.clear();
+  }
+
+  /** Drops all per-view state: deliveries, the change in progress, what heartbeats told. */
+  private void endView() {
     deliveredSeq.clear();
     deliveredInView.clear();
     early.clear();
@@ -468,46 +494,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     unresponsive.clear();
     blockedReported = false;
     inMinority = false;
-    outsiders.clear(); // gathered under the previous view: not evidence about this one
+    outsiders.clear(); // gathered under the previous view: not evidence about the next one
     behind.clear();
-    for (NodeId n : new ArrayList<>(joiners.keySet())) {
-      if (next.contains(n)) {
-        joiners.remove(n);
-      }
-    }
-    for (NodeId n : detector.watched()) {
-      if (!next.contains(n)) {
-        detector.forget(n);
-      }
-    }
-    for (NodeId n : next.members()) {
-      if (!n.equals(self)) {
-        detector.forget(n); // a fresh grace period for everyone in the new view
-        detector.watch(n, now);
-      }
-    }
-    out.add(new Effect.Deliver<>(new Installed(next)));
-  }
-
-  private void leave(List<Effect<LinkFrame<MemberWire>>> out) {
-    view = null;
-    outsiders.clear();
-    behind.clear();
-    memberIncarnations.clear();
-    inMinority = false;
-    lastInstall = null;
-    deliveredSeq.clear();
-    deliveredInView.clear();
-    early.clear();
-    promised = null;
-    acceptedBallot = null;
-    accepted = null;
-    ballot = null;
-    proposing = null;
-    promises.clear();
-    accepts.clear();
-    joiners.clear();
-    restarted.clear();
     for (NodeId n : detector.watched()) {
       detector.forget(n);
     }
