@@ -167,7 +167,8 @@ public final class MeridianCli implements Runnable {
         description = "Run a deliberately broken variant to see the checkers catch it. For clocks:"
             + " no-merge-on-receive, no-increment-on-send, lamport-no-max, hlc-ignores-remote,"
             + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames."
-            + " For membership: install-without-flush, no-majority, ignore-joins.")
+            + " For membership: install-without-flush, no-majority, ignore-joins,"
+            + " total-on-receipt.")
     String broken;
 
     @Override

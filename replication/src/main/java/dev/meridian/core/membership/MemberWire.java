@@ -11,13 +11,20 @@ import java.util.TreeSet;
 /** What {@link MembershipCore} puts on the reliable links. */
 public sealed interface MemberWire {
 
-  /** An application message multicast in view {@code viewId}: the {@code seq}-th of {@code sender} there. */
-  record App(long viewId, NodeId sender, long seq) implements MemberWire {
+  /**
+   * An application message multicast in view {@code viewId}: the {@code seq}-th of {@code sender}
+   * there. A {@code total} one is delivered in the order the view's sequencer gives it, the same
+   * at every member; the others in the order of their sender (FIFO).
+   */
+  record App(long viewId, NodeId sender, long seq, boolean total) implements MemberWire {
     @Override
     public String toString() {
-      return "App{v" + viewId + " " + sender + "#" + seq + "}";
+      return "App{v" + viewId + " " + sender + "#" + seq + (total ? " total" : "") + "}";
     }
   }
+
+  /** The sequencer of view {@code viewId} gives message (sender, seq) the place {@code number}. */
+  record Order(long viewId, long number, NodeId sender, long seq) implements MemberWire {}
 
   /** Liveness, and the view the sender is in (a member that missed an install learns of it). */
   record Heartbeat(long viewId) implements MemberWire {}
@@ -52,15 +59,17 @@ public sealed interface MemberWire {
    * installing it (the flush), and the incarnation of each member it admits.
    *
    * @param view the next view
-   * @param union per sender, the longest prefix of its old-view messages any survivor delivered
+   * @param union per sender, the longest prefix of its old-view messages any survivor received
+   * @param orders the longest prefix of the old view's sequencer orders any survivor knew
    * @param incarnations each member's incarnation in this view: a node that restarts later is a
    *     different member, and an install meant for one incarnation is ignored by the next
    * @param joined the members new in this view; only they may install it without the flush
    */
-  record Proposal(View view, List<App> union, Map<NodeId, Integer> incarnations,
-      Set<NodeId> joined) {
+  record Proposal(View view, List<App> union, List<Order> orders,
+      Map<NodeId, Integer> incarnations, Set<NodeId> joined) {
     public Proposal {
       union = List.copyOf(union);
+      orders = List.copyOf(orders);
       incarnations = Map.copyOf(incarnations);
       joined = Set.copyOf(joined);
     }
@@ -81,9 +90,10 @@ public sealed interface MemberWire {
    * change ends.
    */
   record Promise(Ballot ballot, long viewId, Ballot acceptedBallot, Proposal accepted,
-      List<App> delivered) implements MemberWire {
+      List<App> delivered, List<Order> orders) implements MemberWire {
     public Promise {
       delivered = List.copyOf(delivered);
+      orders = List.copyOf(orders);
     }
 
     @Override

@@ -75,7 +75,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     /** Proposes a next view without a majority of the current one. */
     NO_MAJORITY,
     /** Never admits a joiner: a restarted node stays out for good. */
-    IGNORE_JOINS
+    IGNORE_JOINS,
+    /** Delivers total-order messages on arrival, without waiting for the sequencer. */
+    TOTAL_ON_RECEIPT
   }
 
   /** Delivered to the application: view {@code view} is installed here. */
@@ -126,9 +128,14 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   // the view
   private View view; // null: in no view, joining
   private Proposal lastInstall;
-  private final Map<NodeId, Long> deliveredSeq = new HashMap<>();
-  private final List<App> deliveredInView = new ArrayList<>();
-  private final List<App> early = new ArrayList<>(); // for a view not yet installed here
+  private final Map<NodeId, Long> receivedSeq = new HashMap<>(); // FIFO, per sender, this view
+  private final List<App> receivedInView = new ArrayList<>();
+  private final List<MemberWire> early = new ArrayList<>(); // for a view not installed yet
+  // total order in this view
+  private final TreeMap<Long, MemberWire.Order> orders = new TreeMap<>();
+  private final Map<List<Object>, App> awaitingOrder = new HashMap<>(); // key: [sender, seq]
+  private long totalDelivered; // orders delivered: 1..totalDelivered
+  private long ordersGiven; // as the sequencer
   private long nextSeq = 1;
   private final Set<NodeId> restarted = new LinkedHashSet<>(); // view members seen restarted
   private final Map<NodeId, Integer> joiners = new LinkedHashMap<>();
@@ -297,13 +304,13 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         return; // back-pressure: keep room for control messages
       }
     }
-    App app = new App(view.id(), self, nextSeq++);
+    App app = new App(view.id(), self, nextSeq++, random.nextInt(3) == 0);
     for (NodeId n : view.members()) {
       if (!n.equals(self)) {
         links.send(n, app);
       }
     }
-    deliver(app, out);
+    receiveInOrder(app, out); // its own message, like any other
   }
 
   // ------------------------------------------------------------------ receiving
@@ -312,6 +319,12 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       List<Effect<LinkFrame<MemberWire>>> out) {
     if (w instanceof App app) {
       onApp(app, out);
+    } else if (w instanceof MemberWire.Order o) {
+      if (promised != null && view != null && o.viewId() == view.id()) {
+        orders.put(o.number(), o); // known, not delivered: the install decides
+      } else {
+        onOrder(o, out);
+      }
     } else if (w instanceof Heartbeat h) {
       if (view != null && !view.contains(from)) {
         outsiders.add(from);
@@ -359,19 +372,64 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       early.add(app); // a view not installed yet, or flushing: decided at the install
       return;
     }
-    deliverInOrder(app, out);
+    receiveInOrder(app, out);
   }
 
-  private void deliverInOrder(App app, List<Effect<LinkFrame<MemberWire>>> out) {
-    long have = deliveredSeq.getOrDefault(app.sender(), 0L);
-    if (app.seq() == have + 1) {
+  /** FIFO reception; anything but the next of its sender is a duplicate the flush handled. */
+  private void receiveInOrder(App app, List<Effect<LinkFrame<MemberWire>>> out) {
+    long have = receivedSeq.getOrDefault(app.sender(), 0L);
+    if (app.seq() != have + 1) {
+      return;
+    }
+    receivedSeq.put(app.sender(), app.seq());
+    receivedInView.add(app);
+    if (!app.total() || variant == Variant.TOTAL_ON_RECEIPT) {
       deliver(app, out);
-    } // FIFO links: anything else is a duplicate the flush already delivered
+      return;
+    }
+    awaitingOrder.put(List.of(app.sender(), app.seq()), app);
+    if (promised == null && self.equals(view.coordinator())) {
+      // The sequencer: places are given in the order it receives the messages.
+      MemberWire.Order o = new MemberWire.Order(view.id(), ++ordersGiven, app.sender(), app.seq());
+      for (NodeId n : view.members()) {
+        if (!n.equals(self)) {
+          send(n, o);
+        }
+      }
+      onOrder(o, out);
+    } else {
+      deliverOrdered(out);
+    }
+  }
+
+  private void onOrder(MemberWire.Order o, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || o.viewId() < view.id()) {
+      return;
+    }
+    if (o.viewId() > view.id()) {
+      early.add(o);
+      return;
+    }
+    orders.put(o.number(), o);
+    deliverOrdered(out);
+  }
+
+  /** Delivers total-order messages while the next place is known and its message is here. */
+  private void deliverOrdered(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (promised != null) {
+      return; // flushing: the install decides
+    }
+    for (MemberWire.Order o; (o = orders.get(totalDelivered + 1)) != null; ) {
+      App app = awaitingOrder.remove(List.of(o.sender(), o.seq()));
+      if (app == null) {
+        return;
+      }
+      totalDelivered++;
+      deliver(app, out);
+    }
   }
 
   private void deliver(App app, List<Effect<LinkFrame<MemberWire>>> out) {
-    deliveredSeq.put(app.sender(), app.seq());
-    deliveredInView.add(app);
     out.add(new Effect.Deliver<>(new Delivered(app)));
   }
 
@@ -395,7 +453,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     promised = p.ballot();
     deliverOrSend(from, new Promise(p.ballot(), view.id(), acceptedBallot, accepted,
-        deliveredInView), now, out);
+        receivedInView, List.copyOf(orders.values())), now, out);
   }
 
   private void onAccept(NodeId from, Accept a, long now, List<Effect<LinkFrame<MemberWire>>> out) {
@@ -429,17 +487,44 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       return;
     }
     if (variant != Variant.INSTALL_WITHOUT_FLUSH) {
-      for (App app : p.union()) { // per sender in order: the flush
-        deliverInOrder(app, out);
-      }
+      flush(p, out);
     }
-    List<App> later = new ArrayList<>(early);
+    List<MemberWire> later = new ArrayList<>(early);
     installed(p, now, out);
-    for (App app : later) {
-      if (app.viewId() == view.id()) {
+    for (MemberWire w : later) {
+      if (w instanceof App app && app.viewId() == view.id()) {
         onApp(app, out);
+      } else if (w instanceof MemberWire.Order o && o.viewId() == view.id()) {
+        onOrder(o, out);
       }
     }
+  }
+
+  /**
+   * The flush: receive what the union adds (every survivor then holds exactly the union), then
+   * deliver the total-order messages left — first in the places the sequencer gave, skipping a
+   * place whose message no survivor has (so nobody delivered it, nor anything after it), then
+   * the unplaced ones by (sender, seq). Every survivor decides the same from the same proposal.
+   */
+  private void flush(Proposal p, List<Effect<LinkFrame<MemberWire>>> out) {
+    for (App app : p.union()) { // per sender in order
+      receiveInOrder(app, out);
+    }
+    for (MemberWire.Order o : p.orders()) {
+      if (o.number() > totalDelivered) {
+        App app = awaitingOrder.remove(List.of(o.sender(), o.seq()));
+        if (app != null) {
+          deliver(app, out);
+        }
+        totalDelivered = o.number();
+      }
+    }
+    List<App> unplaced = new ArrayList<>(awaitingOrder.values());
+    unplaced.sort(java.util.Comparator.comparing(App::sender).thenComparingLong(App::seq));
+    for (App app : unplaced) {
+      deliver(app, out);
+    }
+    awaitingOrder.clear();
   }
 
   private void installed(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
@@ -480,9 +565,13 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   /** Drops all per-view state: deliveries, the change in progress, what heartbeats told. */
   private void endView() {
-    deliveredSeq.clear();
-    deliveredInView.clear();
+    receivedSeq.clear();
+    receivedInView.clear();
     early.clear();
+    orders.clear();
+    awaitingOrder.clear();
+    totalDelivered = 0;
+    ordersGiven = 0;
     nextSeq = 1;
     promised = null;
     acceptedBallot = null;
@@ -606,12 +695,23 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       proposing = highest.accepted();
     } else {
       proposing = new Proposal(new View(view.id() + 1, proposedMembers), union(promises.values()),
-          proposedIncarnations, proposedJoiners);
+          longestOrders(promises.values()), proposedIncarnations, proposedJoiners);
     }
     sendToQuorum(new Accept(ballot, proposing), 0, out);
   }
 
-  /** Per sender, the longest prefix of old-view messages any survivor delivered. */
+  /** The longest prefix of the sequencer's orders any survivor knew (each knows a prefix). */
+  private static List<MemberWire.Order> longestOrders(Iterable<Promise> promises) {
+    List<MemberWire.Order> longest = List.of();
+    for (Promise p : promises) {
+      if (p.orders().size() > longest.size()) {
+        longest = p.orders();
+      }
+    }
+    return longest;
+  }
+
+  /** Per sender, the longest prefix of old-view messages any survivor received. */
   private static List<App> union(Iterable<Promise> promises) {
     Map<NodeId, List<App>> longest = new TreeMap<>();
     for (Promise p : promises) {

@@ -112,6 +112,94 @@ public final class MembershipCheckers {
   }
 
   /**
+   * Total order: members that install views v and v+1 delivered v's total-order messages in the
+   * same order, and at the end the members of the final view agree on a common order (each one's
+   * sequence a prefix of another's). A member removed from v is not held to it: the order is
+   * non-uniform, like virtual synchrony itself (see {@link MembershipCore}).
+   */
+  public static Checker<LinkFrame<MemberWire>> totalOrder() {
+    return new Checker<>() {
+      private final Map<String, Long> currentView = new HashMap<>();
+      private final Map<String, java.util.List<MemberWire.App>> sequence = new HashMap<>();
+      private final Map<Long, java.util.List<MemberWire.App>> agreed = new HashMap<>();
+      private final Map<Long, String> agreedBy = new HashMap<>();
+
+      @Override
+      public String name() {
+        return "total-order";
+      }
+
+      @Override
+      public Optional<String> afterStep(Step<LinkFrame<MemberWire>> step,
+          Execution<LinkFrame<MemberWire>> exec) {
+        String me = who(step);
+        for (Object o : step.delivered()) {
+          if (o instanceof MembershipCore.Installed i) {
+            Long previous = currentView.get(me);
+            if (previous != null && previous == i.view().id() - 1) {
+              java.util.List<MemberWire.App> mine = sequence.get(me);
+              java.util.List<MemberWire.App> first = agreed.putIfAbsent(previous, mine);
+              agreedBy.putIfAbsent(previous, me);
+              if (first != null && !first.equals(mine)) {
+                return Optional.of(me + " and " + agreedBy.get(previous) + " both moved from view "
+                    + previous + " to " + i.view().id() + " but delivered its total-order"
+                    + " messages in different orders: " + firstDifference(first, mine));
+              }
+            }
+            currentView.put(me, i.view().id());
+            sequence.put(me, new java.util.ArrayList<>());
+          } else if (o instanceof MembershipCore.Delivered d && d.app().total()) {
+            sequence.get(me).add(d.app());
+          }
+        }
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<String> atEnd(Execution<LinkFrame<MemberWire>> exec) {
+        Map<Long, java.util.List<MemberWire.App>> longest = new HashMap<>();
+        Map<Long, String> longestAt = new HashMap<>();
+        for (NodeId n : exec.members()) {
+          String key = n + "#" + exec.incarnation(n);
+          Long v = currentView.get(key);
+          if (!exec.isUp(n) || v == null) {
+            continue;
+          }
+          java.util.List<MemberWire.App> mine = sequence.get(key);
+          java.util.List<MemberWire.App> other = longest.get(v);
+          if (other == null) {
+            longest.put(v, mine);
+            longestAt.put(v, key);
+            continue;
+          }
+          java.util.List<MemberWire.App> shorter = mine.size() <= other.size() ? mine : other;
+          java.util.List<MemberWire.App> longer = shorter == mine ? other : mine;
+          if (!longer.subList(0, shorter.size()).equals(shorter)) {
+            return Optional.of(key + " and " + longestAt.get(v) + " in view " + v
+                + " delivered total-order messages in different orders: "
+                + firstDifference(other, mine));
+          }
+          if (longer == mine) {
+            longest.put(v, mine);
+            longestAt.put(v, key);
+          }
+        }
+        return Optional.empty();
+      }
+    };
+  }
+
+  private static String firstDifference(java.util.List<MemberWire.App> a,
+      java.util.List<MemberWire.App> b) {
+    int i = 0;
+    while (i < a.size() && i < b.size() && a.get(i).equals(b.get(i))) {
+      i++;
+    }
+    return "place " + (i + 1) + ": " + (i < a.size() ? a.get(i) : "nothing") + " vs "
+        + (i < b.size() ? b.get(i) : "nothing");
+  }
+
+  /**
    * Once faults heal, every live node is in one view, and that view holds exactly them — provided
    * a majority of the newest view survived with its incarnations. If a majority of a view crashed
    * before a next one was installed, a primary-partition protocol must block rather than guess

@@ -22,8 +22,9 @@ import java.util.Set;
  * The {@code membership} scenario: five members multicast messages within their views over a
  * network that loses 5 %, duplicates 2 % and reorders 10 % of frames, while nodes crash and
  * restart (at most two down at once), links are cut and the group is partitioned; clocks drift.
- * Heartbeats every 10 ms, suspicion after 60 ms of silence. Checked: one view per id, virtual
- * synchrony, and — once everything heals — a single view holding exactly the live nodes.
+ * Heartbeats every 10 ms, suspicion after 60 ms of silence; a third of the messages ask for total
+ * order. Checked: one view per id, virtual synchrony, total order within each view, and — once
+ * everything heals — a single view holding exactly the live nodes.
  */
 public final class MembershipScenario implements Scenario {
   private static final long SAFETY_NANOS = 1_500_000_000L;
@@ -33,6 +34,7 @@ public final class MembershipScenario implements Scenario {
       new CheckerCatalog<LinkFrame<MemberWire>>()
           .add("one-view-per-id", MembershipCheckers::oneViewPerId)
           .add("virtual-synchrony", MembershipCheckers::virtualSynchrony)
+          .add("total-order", MembershipCheckers::totalOrder)
           .add("liveness", MembershipCheckers::liveness);
 
   private final MembershipCore.Variant variant;

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MembershipScenarioTest {
 
   @Test
-  void oneViewPerIdVirtualSynchronyAndLivenessHoldOnFortySeeds() {
+  void oneViewPerIdVirtualSynchronyTotalOrderAndLivenessHoldOnFortySeeds() {
     List<Violation> violations = new ArrayList<>();
     long[] installs = new long[1];
     ScenarioRunner.Summary summary = ScenarioRunner.run(new MembershipScenario(), 1, 40, true,
@@ -44,6 +44,7 @@ class MembershipScenarioTest {
     "INSTALL_WITHOUT_FLUSH, virtual-synchrony",
     "NO_MAJORITY, one-view-per-id",
     "IGNORE_JOINS, liveness",
+    "TOTAL_ON_RECEIPT, total-order",
   })
   void brokenMembershipIsCaught(Variant variant, String checker) {
     MembershipScenario broken = new MembershipScenario(variant, Set.of(checker));
