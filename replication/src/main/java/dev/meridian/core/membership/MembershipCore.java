@@ -49,10 +49,16 @@ import java.util.random.RandomGenerator;
  *   <li><i>Primary partition.</i> No view is proposed without a majority of the previous one; the
  *       minority side blocks instead of splitting the brain.
  *   <li><i>Virtual synchrony.</i> A member that promises stops delivering messages of its view
- *       and reports all it delivered; the chosen proposal carries, per sender, the longest prefix
- *       any survivor delivered, and each survivor delivers what it lacks before installing. So
+ *       and reports all it received; the chosen proposal carries, per sender, the longest prefix
+ *       any survivor received, and each survivor delivers what it lacks before installing. So
  *       members that install v and v+1 deliver the same messages in v. Nobody delivers a message
  *       of a view it is not in.
+ *   <li><i>Total order within a view</i> for messages that ask for it: the view's oldest member
+ *       gives each a place as it receives it; members deliver in place order. The flush carries
+ *       the longest prefix of places any survivor knew, and survivors place the rest by (sender,
+ *       seq), so members that move from v to v+1 delivered v's total-order messages in one order.
+ *       Non-uniform, like virtual synchrony: a member removed from v may have delivered a
+ *       different tail (it rejoins, and state transfer replaces what it applied).
  *   <li><i>Liveness, not guaranteed</i> (FLP): suspicions can be wrong and coordinators can
  *       duel; timeouts with randomized retries make progress likely once the network behaves.
  * </ul>
