@@ -133,6 +133,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   // the view
   private View view; // null: in no view, joining
+  private long viewFloor; // a joiner installs only views newer than this (it left or was told)
   private Proposal lastInstall;
   private final Map<NodeId, Long> receivedSeq = new HashMap<>(); // FIFO, per sender, this view
   private final List<App> receivedInView = new ArrayList<>();
@@ -346,6 +347,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     } else if (w instanceof NotMember nm) {
       if (view != null && nm.viewId() > view.id()) {
         leave(out); // the group moved on without me
+        viewFloor = Math.max(viewFloor, nm.viewId());
       }
     } else if (w instanceof Prepare p) {
       onPrepare(from, p, now, out);
@@ -480,7 +482,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     View next = p.view();
     if (view == null) {
       Integer admitted = p.incarnations().get(self);
-      if (p.joined().contains(self) && admitted != null && admitted == incarnation) {
+      if (p.joined().contains(self) && admitted != null && admitted == incarnation
+          && next.id() > viewFloor) { // never back into a view the group has already left
         installed(p, now, out); // a joiner: no old-view messages, ever
       }
       return;
@@ -561,6 +564,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   /** Removed from the group: forget the view and everything about it, then join again. */
   private void leave(List<Effect<LinkFrame<MemberWire>>> out) {
+    viewFloor = Math.max(viewFloor, view.id());
     endView();
     view = null;
     memberIncarnations.clear();
