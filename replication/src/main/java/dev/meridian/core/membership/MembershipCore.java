@@ -352,7 +352,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     } else if (w instanceof Prepare p) {
       onPrepare(from, p, now, out);
     } else if (w instanceof Promise p) {
-      onPromise(from, p, out);
+      onPromise(from, p, now, out);
     } else if (w instanceof Nack n) {
       if (ballot != null && n.ballot().equals(ballot)) {
         maxRound = Math.max(maxRound, n.promised().round());
@@ -684,7 +684,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
   }
 
-  private void onPromise(NodeId from, Promise p, List<Effect<LinkFrame<MemberWire>>> out) {
+  private void onPromise(NodeId from, Promise p, long now,
+      List<Effect<LinkFrame<MemberWire>>> out) {
     if (ballot == null || !p.ballot().equals(ballot) || proposing != null
         || view == null || p.viewId() != view.id()) {
       return;
@@ -707,7 +708,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       proposing = new Proposal(new View(view.id() + 1, proposedMembers), union(promises.values()),
           longestOrders(promises.values()), proposedIncarnations, proposedJoiners);
     }
-    sendToQuorum(new Accept(ballot, proposing), 0, out);
+    sendToQuorum(new Accept(ballot, proposing), now, out);
   }
 
   /** The longest prefix of the sequencer's orders any survivor knew (each knows a prefix). */
