@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
@@ -34,8 +33,7 @@ final class JGroupsGroup implements BenchGroup {
   private final List<JChannel> channels = new ArrayList<>();
   private final List<DeliveryMeter> meters = new ArrayList<>();
   private final Map<Address, Integer> index = new ConcurrentHashMap<>();
-  private final LongAdder failures = new LongAdder();
-  private final Map<String, LongAdder> failureKinds = new ConcurrentHashMap<>();
+  private final SendFailures failures = new SendFailures();
 
   private JGroupsGroup() {}
 
@@ -132,9 +130,7 @@ final class JGroupsGroup implements BenchGroup {
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
-      failures.increment();
-      failureKinds.computeIfAbsent(e.getClass().getSimpleName(), k -> new LongAdder())
-          .increment();
+      failures.record(e);
     }
   }
 
@@ -145,16 +141,12 @@ final class JGroupsGroup implements BenchGroup {
 
   @Override
   public long failures() {
-    return failures.sum();
+    return failures.total();
   }
 
   @Override
   public String failureSummary() {
-    StringBuilder sb = new StringBuilder().append(failures.sum());
-    if (!failureKinds.isEmpty()) {
-      sb.append(' ').append(failureKinds);
-    }
-    return sb.toString();
+    return failures.summary();
   }
 
   @Override

@@ -8,10 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 
 /**
@@ -33,8 +31,7 @@ final class MeridianGroup implements BenchGroup {
   private final List<Semaphore> inFlight = new ArrayList<>();
   private final List<BiConsumer<Void, Throwable>> onOutcome = new ArrayList<>();
   private final int maxInFlight;
-  private final LongAdder failures = new LongAdder();
-  private final Map<String, LongAdder> failureKinds = new ConcurrentHashMap<>();
+  private final SendFailures failures = new SendFailures();
 
   private MeridianGroup(int members, int maxInFlight) {
     this.maxInFlight = maxInFlight;
@@ -48,9 +45,7 @@ final class MeridianGroup implements BenchGroup {
       onOutcome.add((ok, failure) -> {
         s.release();
         if (failure != null) {
-          failures.increment();
-          failureKinds.computeIfAbsent(failure.getClass().getSimpleName(), k -> new LongAdder())
-              .increment();
+          failures.record(failure);
         }
       });
     }
@@ -121,16 +116,12 @@ final class MeridianGroup implements BenchGroup {
 
   @Override
   public long failures() {
-    return failures.sum();
+    return failures.total();
   }
 
   @Override
   public String failureSummary() {
-    StringBuilder sb = new StringBuilder().append(failures.sum());
-    if (!failureKinds.isEmpty()) {
-      sb.append(' ').append(failureKinds);
-    }
-    return sb.toString();
+    return failures.summary();
   }
 
   @Override

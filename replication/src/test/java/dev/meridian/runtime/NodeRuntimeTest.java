@@ -308,7 +308,7 @@ class NodeRuntimeTest {
     long handled = runtime.stats().eventsHandled() - 1; // minus Start
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (!dropped.contains("boom") && System.nanoTime() < deadline) {
-      Thread.sleep(5); // the core thread hands the failed request over right after failing
+      Thread.onSpinWait(); // the core thread hands the failed request over right after failing
     }
     assertTrue(dropped.contains("boom"));
     assertEquals(accepted + 1, handled + dropped.size(), "accepted + boom = handled + dropped");

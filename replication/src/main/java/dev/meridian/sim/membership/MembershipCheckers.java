@@ -26,6 +26,26 @@ public final class MembershipCheckers {
     return step.node() + "#" + step.incarnation();
   }
 
+  /**
+   * Per view, what the first member to move on from it had seen there; every later member that
+   * moves on from the same view must have seen the same.
+   */
+  private static final class FirstToMoveOn<T> {
+    private final Map<Long, T> seen = new HashMap<>();
+    private final Map<Long, String> by = new HashMap<>();
+
+    /** Records {@code mine}; returns who saw something else in {@code view} first, or null. */
+    String disagreeing(long view, String me, T mine) {
+      T first = seen.putIfAbsent(view, mine);
+      by.putIfAbsent(view, me);
+      return first != null && !first.equals(mine) ? by.get(view) : null;
+    }
+
+    T first(long view) {
+      return seen.get(view);
+    }
+  }
+
   /** At most one view per view id: whoever installs id v installs the same members. */
   public static Checker<LinkFrame<MemberWire>> oneViewPerId() {
     return new Checker<>() {
@@ -61,8 +81,7 @@ public final class MembershipCheckers {
     return new Checker<>() {
       private final Map<String, Long> currentView = new HashMap<>();
       private final Map<String, Set<MemberWire.App>> deliveredInView = new HashMap<>();
-      private final Map<Long, Set<MemberWire.App>> agreed = new HashMap<>();
-      private final Map<Long, String> agreedBy = new HashMap<>();
+      private final FirstToMoveOn<Set<MemberWire.App>> agreed = new FirstToMoveOn<>();
 
       @Override
       public String name() {
@@ -87,19 +106,18 @@ public final class MembershipCheckers {
             long id = i.view().id();
             if (previous != null && previous == id - 1) {
               Set<MemberWire.App> mine = deliveredInView.get(me);
-              Set<MemberWire.App> first = agreed.putIfAbsent(previous, mine);
-              agreedBy.putIfAbsent(previous, me);
-              if (first != null && !first.equals(mine)) {
+              String other = agreed.disagreeing(previous, me, mine);
+              if (other != null) {
+                Set<MemberWire.App> first = agreed.first(previous);
                 Set<MemberWire.App> onlyMine = new TreeSet<>(Comparator.APPS);
                 onlyMine.addAll(mine);
                 onlyMine.removeAll(first);
                 Set<MemberWire.App> onlyTheirs = new TreeSet<>(Comparator.APPS);
                 onlyTheirs.addAll(first);
                 onlyTheirs.removeAll(mine);
-                return Optional.of(me + " and " + agreedBy.get(previous) + " both moved from view "
-                    + previous + " to " + id + " but delivered different messages in it: only "
-                    + me + " " + onlyMine + ", only " + agreedBy.get(previous) + " "
-                    + onlyTheirs);
+                return Optional.of(me + " and " + other + " both moved from view " + previous
+                    + " to " + id + " but delivered different messages in it: only " + me + " "
+                    + onlyMine + ", only " + other + " " + onlyTheirs);
               }
             }
             currentView.put(me, id);
@@ -121,8 +139,7 @@ public final class MembershipCheckers {
     return new Checker<>() {
       private final Map<String, Long> currentView = new HashMap<>();
       private final Map<String, java.util.List<MemberWire.App>> sequence = new HashMap<>();
-      private final Map<Long, java.util.List<MemberWire.App>> agreed = new HashMap<>();
-      private final Map<Long, String> agreedBy = new HashMap<>();
+      private final FirstToMoveOn<java.util.List<MemberWire.App>> agreed = new FirstToMoveOn<>();
 
       @Override
       public String name() {
@@ -138,12 +155,11 @@ public final class MembershipCheckers {
             Long previous = currentView.get(me);
             if (previous != null && previous == i.view().id() - 1) {
               java.util.List<MemberWire.App> mine = sequence.get(me);
-              java.util.List<MemberWire.App> first = agreed.putIfAbsent(previous, mine);
-              agreedBy.putIfAbsent(previous, me);
-              if (first != null && !first.equals(mine)) {
-                return Optional.of(me + " and " + agreedBy.get(previous) + " both moved from view "
-                    + previous + " to " + i.view().id() + " but delivered its total-order"
-                    + " messages in different orders: " + firstDifference(first, mine));
+              String other = agreed.disagreeing(previous, me, mine);
+              if (other != null) {
+                return Optional.of(me + " and " + other + " both moved from view " + previous
+                    + " to " + i.view().id() + " but delivered its total-order messages in"
+                    + " different orders: " + firstDifference(agreed.first(previous), mine));
               }
             }
             currentView.put(me, i.view().id());
