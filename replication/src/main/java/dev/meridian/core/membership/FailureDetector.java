@@ -23,10 +23,18 @@ import java.util.Set;
  * the last {@link DetectorSettings#windowSize()} inter-arrival times, {@code phi(t) =
  * -log10(P(next heartbeat later than t))} under a normal distribution; suspected when phi exceeds
  * the threshold. phi = 8 means the silence would be this long by chance about once in 10^8
- * heartbeats. σ is floored (at a tenth of the heartbeat interval) so that a perfectly regular
- * history does not turn the first late heartbeat into an instant suspicion.
+ * heartbeats. σ is floored at half the heartbeat interval, so that a regular history does not
+ * turn one lost heartbeat into a suspicion (with a tenth, a 5 % lossy network in the membership
+ * simulation removed healthy members again and again); with threshold 8 a member is suspected
+ * after about mean + 2.8 heartbeat intervals of silence at the earliest. And phi suspects
+ * nobody before {@value #MIN_HISTORY} intervals are known: a member just added is held to the
+ * hard bound only (without this, new members were suspected on their first late heartbeat and
+ * removed again, over and over, in the membership simulation).
  */
 public final class FailureDetector {
+  /** Inter-arrival times phi needs before it may suspect; until then only the hard bound. */
+  static final int MIN_HISTORY = 10;
+
   private final DetectorSettings settings;
   private final Map<NodeId, History> watched = new LinkedHashMap<>();
 
@@ -115,7 +123,9 @@ public final class FailureDetector {
     if (silence > settings.suspectAfterNanos()) {
       return true; // the hard bound, for both kinds
     }
-    return settings.kind() == DetectorSettings.Kind.PHI_ACCRUAL
+    // Phi only once the history says something: a member just watched (or just joined) is held
+    // to the hard bound until MIN_HISTORY intervals are known.
+    return settings.kind() == DetectorSettings.Kind.PHI_ACCRUAL && h.count >= MIN_HISTORY
         && phi(h, silence) > settings.phiThreshold();
   }
 
@@ -149,7 +159,7 @@ public final class FailureDetector {
       mean = h.sum / h.count;
       variance = Math.max(0, h.sumOfSquares / h.count - mean * mean);
     }
-    double sigma = Math.max(Math.sqrt(variance), settings.heartbeatIntervalNanos() / 10.0);
+    double sigma = Math.max(Math.sqrt(variance), settings.heartbeatIntervalNanos() / 2.0);
     // P(X > silence) for X ~ N(mean, sigma), with the logistic approximation of the normal CDF
     // (max error ~1e-4 in the CDF, good enough to compare with a threshold).
     double y = (silence - mean) / sigma;

@@ -58,6 +58,20 @@ class FailureDetectorTest {
   }
 
   @Test
+  void phiSuspectsNobodyBeforeItHasAHistoryOnlyTheHardBoundDoes() {
+    FailureDetector d = new FailureDetector(DetectorSettings.phiAccrual()); // 100 ms, 1 s
+    d.watch(B, 0);
+    for (int i = 1; i < FailureDetector.MIN_HISTORY; i++) {
+      d.heartbeat(B, i * 100 * MS);
+    }
+    long last = (FailureDetector.MIN_HISTORY - 1) * 100 * MS;
+    assertFalse(d.suspected(B, last + 900 * MS), "too little history for phi");
+    assertTrue(d.suspected(B, last + 1_000 * MS + 1), "the hard bound still holds");
+    d.heartbeat(B, last + 100 * MS); // now MIN_HISTORY intervals
+    assertTrue(d.suspected(B, last + 100 * MS + 400 * MS), "phi, well before the bound");
+  }
+
+  @Test
   void phiWaitsLongerForAMemberWhoseHeartbeatsAreIrregular() {
     FailureDetector regular = new FailureDetector(DetectorSettings.phiAccrual());
     FailureDetector jittery = new FailureDetector(DetectorSettings.phiAccrual());
@@ -68,7 +82,7 @@ class FailureDetectorTest {
     long tj = 0;
     for (int i = 0; i < 100; i++) {
       tr += 100 * MS;
-      tj += 50 * MS + random.nextLong(0, 100 * MS); // same mean, wide spread
+      tj += random.nextLong(0, 200 * MS); // same mean, a spread wider than the sigma floor
       regular.heartbeat(B, tr);
       jittery.heartbeat(B, tj);
     }
