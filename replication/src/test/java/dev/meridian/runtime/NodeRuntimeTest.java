@@ -177,6 +177,10 @@ class NodeRuntimeTest {
     return new Node(runtime, delivered);
   }
 
+  /** 127.0.0.1, any free port. */
+  private static final java.net.InetSocketAddress ANY_PORT =
+      new java.net.InetSocketAddress("127.0.0.1", 0);
+
   private InMemoryNetwork network(NodeId... members) {
     InMemoryNetwork network = new InMemoryNetwork(List.of(members));
     toClose.add(network);
@@ -213,10 +217,8 @@ class NodeRuntimeTest {
 
   @Test
   void pingPongOverGrpcOnTheLoopback() throws Exception {
-    java.net.InetSocketAddress anyPort = new java.net.InetSocketAddress(
-        java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
-    GrpcTransport ta = GrpcTransport.builder(A).listen(anyPort).peer(B).build();
-    GrpcTransport tb = GrpcTransport.builder(B).listen(anyPort).peer(A).build();
+    GrpcTransport ta = GrpcTransport.builder(A).listen(ANY_PORT).peer(B).build();
+    GrpcTransport tb = GrpcTransport.builder(B).listen(ANY_PORT).peer(A).build();
     Node a = node(ta, B);
     Node b = node(tb, A);
     a.runtime().start();
@@ -238,14 +240,12 @@ class NodeRuntimeTest {
   void theStartEventMaySendAtOnceOverGrpc() throws Exception {
     // Start's effects used to race the transport's start: its first sends could find the
     // transport not started yet and be dropped.
-    java.net.InetSocketAddress anyPort = new java.net.InetSocketAddress(
-        java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
-    GrpcTransport tb = GrpcTransport.builder(B).listen(anyPort).peer(A).build();
+    GrpcTransport tb = GrpcTransport.builder(B).listen(ANY_PORT).peer(A).build();
     Node b = node(tb, A);
     b.runtime().start();
     assertEquals("started b", b.next());
     for (int attempt = 0; attempt < 20; attempt++) {
-      GrpcTransport ta = GrpcTransport.builder(A).listen(anyPort)
+      GrpcTransport ta = GrpcTransport.builder(A).listen(ANY_PORT)
           .peer(B, tb.localAddress()).build();
       Node a = node(ta, B, true);
       a.runtime().start();
