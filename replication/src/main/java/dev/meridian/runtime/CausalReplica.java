@@ -13,14 +13,9 @@ import dev.meridian.replica.ReplicaConfig;
 import dev.meridian.replica.ReplicaOverloadedException;
 import dev.meridian.replica.ReplicatedState;
 import dev.meridian.transport.GrpcTransport;
-import dev.meridian.transport.InMemoryNetwork;
 import dev.meridian.transport.Transport;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,8 +36,6 @@ import java.util.logging.Logger;
  */
 final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S, O> {
   private static final Logger LOG = Logger.getLogger(CausalReplica.class.getName());
-  /** In-memory groups of this JVM, by name. */
-  private static final Map<String, InMemoryNetwork> MEMORY_GROUPS = new HashMap<>();
 
   private final ReplicaConfig config;
   private final Transport transport;
@@ -56,9 +49,9 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
     List<NodeId> members = new ArrayList<>(new TreeSet<>(config.peers().keySet()));
     members.add(config.nodeId());
     members.sort(null); // one order at every member
-    // Incarnations must grow across restarts of this process: tenths of a second since 2025.
-    int incarnation = (int) Math.max(1, (System.currentTimeMillis() - 1_735_689_600_000L) / 100);
-    this.transport = transport(config, members, incarnation);
+    int incarnation = Transports.timeBasedIncarnation(); // grows across restarts
+    this.transport = Transports.of(config.nodeId(), config.listenAddress(), config.peers(),
+        members, incarnation);
     CausalSettings settings = new CausalSettings(
         new LinkSettings(config.sendBufferPerPeer(), 256, config.retransmitInterval().toNanos()),
         config.pendingCapacity(), config.stabilityCapacity(), config.gossipInterval().toNanos());
@@ -74,31 +67,6 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
         .onDroppedRequest(this::onDropped)
         .build();
     runtime.start();
-  }
-
-  private static Transport transport(ReplicaConfig config, List<NodeId> members, int incarnation) {
-    if (config.listenAddress().startsWith("memory:")) {
-      String group = config.listenAddress();
-      synchronized (MEMORY_GROUPS) {
-        InMemoryNetwork network = MEMORY_GROUPS.get(group);
-        if (network == null || !network.members().equals(Set.copyOf(members))) {
-          network = new InMemoryNetwork(members);
-          MEMORY_GROUPS.put(group, network);
-        }
-        return network.transport(config.nodeId());
-      }
-    }
-    GrpcTransport.Builder b = GrpcTransport.builder(config.nodeId())
-        .incarnation(incarnation)
-        .listen(socketAddress(config.listenAddress()));
-    config.peers().forEach((id, address) -> b.peer(id, socketAddress(address)));
-    return b.build();
-  }
-
-  private static InetSocketAddress socketAddress(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(hostPort.substring(0, colon),
-        Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   @SuppressWarnings("unchecked")

@@ -12,6 +12,9 @@ import dev.meridian.proto.v1.Ballot;
 import dev.meridian.proto.v1.HeartbeatMessage;
 import dev.meridian.proto.v1.InstallMessage;
 import dev.meridian.proto.v1.JoinMessage;
+import dev.meridian.proto.v1.LeaveMessage;
+import dev.meridian.proto.v1.StateTransferMessage;
+import com.google.protobuf.ByteString;
 import dev.meridian.proto.v1.MemberLinkFrame;
 import dev.meridian.proto.v1.MemberMessage;
 import dev.meridian.proto.v1.NackMessage;
@@ -82,7 +85,15 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     } else if (w instanceof MemberWire.Order o) {
       m.setOrder(order(o));
     } else if (w instanceof MemberWire.Heartbeat h) {
-      m.setHeartbeat(HeartbeatMessage.newBuilder().setViewId(h.viewId()));
+      HeartbeatMessage.Builder b = HeartbeatMessage.newBuilder().setViewId(h.viewId())
+          .setTotalDelivered(h.totalDelivered());
+      h.received().forEach((n, seq) -> b.putReceived(n.value(), seq));
+      m.setHeartbeat(b);
+    } else if (w instanceof MemberWire.Leave l) {
+      m.setLeave(LeaveMessage.newBuilder().setViewId(l.viewId()));
+    } else if (w instanceof MemberWire.StateTransfer st) {
+      m.setStateTransfer(StateTransferMessage.newBuilder().setViewId(st.viewId())
+          .setState(ByteString.copyFrom(st.state())));
     } else if (w instanceof MemberWire.Join) {
       m.setJoin(JoinMessage.getDefaultInstance());
     } else if (w instanceof MemberWire.NotMember n) {
@@ -97,6 +108,7 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
       }
       p.delivered().forEach(a -> b.addDelivered(app(a)));
       p.orders().forEach(o -> b.addOrders(order(o)));
+      b.setLacksState(!p.hasState());
       m.setPromise(b);
     } else if (w instanceof MemberWire.Nack n) {
       m.setNack(NackMessage.newBuilder().setBallot(ballot(n.ballot()))
@@ -114,7 +126,7 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
 
   private static AppMessage app(MemberWire.App a) {
     return AppMessage.newBuilder().setViewId(a.viewId()).setSender(a.sender().value())
-        .setSeq(a.seq()).setTotal(a.total()).build();
+        .setSeq(a.seq()).setTotal(a.total()).setPayload(ByteString.copyFrom(a.payload())).build();
   }
 
   private static OrderMessage order(MemberWire.Order o) {
@@ -134,6 +146,7 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     p.orders().forEach(o -> b.addOrders(order(o)));
     p.incarnations().forEach((n, inc) -> b.putIncarnations(n.value(), inc));
     p.joined().stream().map(NodeId::value).sorted().forEach(b::addJoined);
+    p.departed().stream().map(NodeId::value).sorted().forEach(b::addDeparted);
     return b.build();
   }
 
@@ -143,7 +156,10 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     return switch (m.getKindCase()) {
       case APP -> app(m.getApp());
       case ORDER -> order(m.getOrder());
-      case HEARTBEAT -> new MemberWire.Heartbeat(m.getHeartbeat().getViewId());
+      case HEARTBEAT -> heartbeat(m.getHeartbeat());
+      case LEAVE -> new MemberWire.Leave(m.getLeave().getViewId());
+      case STATE_TRANSFER -> new MemberWire.StateTransfer(m.getStateTransfer().getViewId(),
+          m.getStateTransfer().getState().toByteArray());
       case JOIN -> new MemberWire.Join();
       case NOT_MEMBER -> new MemberWire.NotMember(m.getNotMember().getViewId());
       case PREPARE -> new MemberWire.Prepare(ballot(m.getPrepare().hasBallot(),
@@ -162,6 +178,12 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     };
   }
 
+  private static MemberWire.Heartbeat heartbeat(HeartbeatMessage h) {
+    Map<NodeId, Long> received = new LinkedHashMap<>();
+    h.getReceivedMap().forEach((n, seq) -> received.put(node(n, "heartbeat sender key"), seq));
+    return new MemberWire.Heartbeat(h.getViewId(), received, h.getTotalDelivered());
+  }
+
   private static MemberWire.Promise promise(PromiseMessage p) {
     boolean accepted = p.hasAccepted();
     if (accepted != p.hasAcceptedBallot()) {
@@ -174,12 +196,12 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     p.getOrdersList().forEach(o -> orders.add(order(o)));
     return new MemberWire.Promise(ballot(p.hasBallot(), p.getBallot()), p.getViewId(),
         accepted ? ballot(true, p.getAcceptedBallot()) : null,
-        accepted ? proposal(true, p.getAccepted()) : null, delivered, orders);
+        accepted ? proposal(true, p.getAccepted()) : null, delivered, orders, !p.getLacksState());
   }
 
   private static MemberWire.App app(AppMessage a) {
     return new MemberWire.App(a.getViewId(), node(a.getSender(), "app sender"), a.getSeq(),
-        a.getTotal());
+        a.getTotal(), a.getPayload().toByteArray());
   }
 
   private static MemberWire.Order order(OrderMessage o) {
@@ -223,7 +245,15 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
       throw new IllegalArgumentException("proposal for " + view + " lists incarnations "
           + incarnations.keySet() + " and joiners " + joined + " that do not match its members");
     }
-    return new MemberWire.Proposal(view, union, orders, incarnations, joined);
+    Set<NodeId> departed = new HashSet<>();
+    for (String d : p.getDepartedList()) {
+      departed.add(node(d, "departed member"));
+    }
+    if (departed.stream().anyMatch(members::contains)) {
+      throw new IllegalArgumentException("proposal for " + view + " lists departed members "
+          + departed + " that are still in it");
+    }
+    return new MemberWire.Proposal(view, union, orders, incarnations, joined, departed);
   }
 
   private static NodeId node(String value, String what) {

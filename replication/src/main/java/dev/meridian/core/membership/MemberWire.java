@@ -16,18 +16,73 @@ public sealed interface MemberWire {
    * there. A {@code total} one is delivered in the order the view's sequencer gives it, the same
    * at every member; the others in the order of their sender (FIFO).
    */
-  record App(long viewId, NodeId sender, long seq, boolean total) implements MemberWire {
+  record App(long viewId, NodeId sender, long seq, boolean total, byte[] payload)
+      implements MemberWire {
+    /** An application message without a payload (the simulator's bare workload). */
+    public App(long viewId, NodeId sender, long seq, boolean total) {
+      this(viewId, sender, seq, total, EMPTY);
+    }
+
+    public App {
+      if (payload == null) {
+        throw new IllegalArgumentException("payload must not be null (use an empty array)");
+      }
+    }
+
+    /** Identity is (view, sender, seq): one sender never reuses a number within a view. */
     @Override
-    public String toString() {
-      return "App{v" + viewId + " " + sender + "#" + seq + (total ? " total" : "") + "}";
+    public boolean equals(Object o) {
+      return o instanceof App a && a.viewId == viewId && a.seq == seq && a.sender.equals(sender);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(viewId * 31 + seq) * 31 + sender.hashCode();
+    }
+
+    @Override
+    public String toString() { // never the payload: it may be sensitive
+      return "App{v" + viewId + " " + sender + "#" + seq + (total ? " total" : "") + ", "
+          + payload.length + " bytes}";
     }
   }
+
+  /** The empty payload. */
+  byte[] EMPTY = new byte[0];
 
   /** The sequencer of view {@code viewId} gives message (sender, seq) the place {@code number}. */
   record Order(long viewId, long number, NodeId sender, long seq) implements MemberWire {}
 
-  /** Liveness, and the view the sender is in (a member that missed an install learns of it). */
-  record Heartbeat(long viewId) implements MemberWire {}
+  /**
+   * Liveness, and the view the sender is in (a member that missed an install learns of it). In
+   * that view, the sender has received {@code received} messages from each sender (FIFO, so a
+   * prefix) and delivered the first {@code totalDelivered} total-order places: what every member
+   * has is stable, and nobody keeps it for a flush any longer.
+   */
+  record Heartbeat(long viewId, Map<NodeId, Long> received, long totalDelivered)
+      implements MemberWire {
+    public Heartbeat {
+      received = Map.copyOf(received);
+    }
+
+    public Heartbeat(long viewId) {
+      this(viewId, Map.of(), 0);
+    }
+  }
+
+  /** From a member that leaves of its own accord: a view change without suspicion. */
+  record Leave(long viewId) implements MemberWire {}
+
+  /**
+   * State transfer to a member that joined view {@code viewId}: the replicated state as of that
+   * view's start, from a member that was in the view before.
+   */
+  record StateTransfer(long viewId, byte[] state) implements MemberWire {
+    @Override
+    public String toString() { // never the state: it may be sensitive
+      return "StateTransfer{v" + viewId + ", " + state.length + " bytes}";
+    }
+  }
 
   /** From a node in no view: let me in. */
   record Join() implements MemberWire {}
@@ -63,15 +118,23 @@ public sealed interface MemberWire {
    * @param orders the longest prefix of the old view's sequencer orders any survivor knew
    * @param incarnations each member's incarnation in this view: a node that restarts later is a
    *     different member, and an install meant for one incarnation is ignored by the next
-   * @param joined the members new in this view; only they may install it without the flush
+   * @param joined the members new in this view (or without state): they receive a state transfer
+   *     and only they may install it without the flush
+   * @param departed members of the old view that left of their own accord (not suspected)
    */
   record Proposal(View view, List<App> union, List<Order> orders,
-      Map<NodeId, Integer> incarnations, Set<NodeId> joined) {
+      Map<NodeId, Integer> incarnations, Set<NodeId> joined, Set<NodeId> departed) {
     public Proposal {
       union = List.copyOf(union);
       orders = List.copyOf(orders);
       incarnations = Map.copyOf(incarnations);
       joined = Set.copyOf(joined);
+      departed = Set.copyOf(departed);
+    }
+
+    public Proposal(View view, List<App> union, List<Order> orders,
+        Map<NodeId, Integer> incarnations, Set<NodeId> joined) {
+      this(view, union, orders, incarnations, joined, Set.of());
     }
 
     @Override
@@ -86,14 +149,20 @@ public sealed interface MemberWire {
 
   /**
    * Phase 1 answer: the promise, the proposal this member accepted earlier for the same change
-   * (if any), and every message it delivered in the old view — it delivers no more until the
-   * change ends.
+   * (if any), and the old view's messages it received and still keeps (all but a prefix every
+   * member has), with the sequencer's orders likewise — it delivers no more until the change
+   * ends. {@code hasState} is false for a joiner still waiting for its state transfer.
    */
   record Promise(Ballot ballot, long viewId, Ballot acceptedBallot, Proposal accepted,
-      List<App> delivered, List<Order> orders) implements MemberWire {
+      List<App> delivered, List<Order> orders, boolean hasState) implements MemberWire {
     public Promise {
       delivered = List.copyOf(delivered);
       orders = List.copyOf(orders);
+    }
+
+    public Promise(Ballot ballot, long viewId, Ballot acceptedBallot, Proposal accepted,
+        List<App> delivered, List<Order> orders) {
+      this(ballot, viewId, acceptedBallot, accepted, delivered, orders, true);
     }
 
     @Override

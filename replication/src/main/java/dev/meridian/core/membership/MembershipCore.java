@@ -20,6 +20,8 @@ import dev.meridian.core.membership.MemberWire.Prepare;
 import dev.meridian.core.membership.MemberWire.Promise;
 import dev.meridian.core.membership.MemberWire.Proposal;
 import dev.meridian.membership.View;
+import dev.meridian.membership.NoQuorumException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -83,17 +85,82 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     /** Never admits a joiner: a restarted node stays out for good. */
     IGNORE_JOINS,
     /** Delivers total-order messages on arrival, without waiting for the sequencer. */
-    TOTAL_ON_RECEIPT
+    TOTAL_ON_RECEIPT,
+    /** A joiner starts from its own empty state instead of the state transfer it receives. */
+    SKIP_STATE_TRANSFER
   }
 
-  /** Delivered to the application: view {@code view} is installed here. */
-  public record Installed(View view) {}
+  // ------------------------------------------------------------------ requests
 
-  /** Delivered to the application: an application message, in the view it was sent in. */
-  public record Delivered(App app) {}
+  /**
+   * Request: multicast {@code payload} in the current view, in total order or FIFO; the outcome
+   * ({@link SubmitDone} or {@link SubmitFailed}) names {@code token}.
+   */
+  public record Submit(byte[] payload, boolean total, Object token) {
+    @Override
+    public String toString() { // never the payload
+      return "Submit{" + payload.length + " bytes" + (total ? ", total" : "") + "}";
+    }
+  }
 
-  /** Delivered when this member cannot reach a majority of its view; submits would be refused. */
+  /** Request: leave the group gracefully; {@link Left} follows once a view without it exists. */
+  public record LeaveGroup() {}
+
+  /** Request: run {@code reader} on the core's thread, between two applied messages. */
+  public record Read(java.util.function.Supplier<?> reader, Object token) {}
+
+  // ------------------------------------------------------------------ outcomes
+
+  /**
+   * Delivered to the application: view {@code view} is installed here; {@code joined} are new in
+   * it, {@code left} were in this member's previous view and are not in it, {@code suspected}
+   * those of them that did not leave of their own accord. A joiner's previous view is none.
+   */
+  public record Installed(View view, List<NodeId> joined, Set<NodeId> left,
+      Set<NodeId> suspected) {
+    public Installed(View view) {
+      this(view, List.of(), Set.of(), Set.of());
+    }
+
+    /** The same, in the public API's terms. */
+    public dev.meridian.membership.ViewChange change() {
+      return new dev.meridian.membership.ViewChange(view, joined, left, suspected);
+    }
+  }
+
+  /**
+   * Delivered to the application: an application message, in the view it was sent in, and what
+   * applying it to the {@link GroupState} returned.
+   */
+  public record Delivered(App app, Object result) {
+    public Delivered(App app) {
+      this(app, null);
+    }
+  }
+
+  /** This member cannot reach a majority of its view: submits are refused until it can. */
   public record Blocked(String reason) {}
+
+  /** This member reaches a majority of its view again, or was admitted to a new view. */
+  public record Unblocked(long viewId) {}
+
+  /** A state transfer for view {@code viewId} could not be restored; another copy is awaited. */
+  public record TransferRefused(long viewId, String problem) {}
+
+  /** A joiner received the state of view {@code viewId} and applies that view's messages now. */
+  public record StateRestored(long viewId) {}
+
+  /** The message submitted with {@code token} was applied here, returning {@code result}. */
+  public record SubmitDone(Object token, Object result) {}
+
+  /** The message submitted with {@code token} failed; {@code cause} says why. */
+  public record SubmitFailed(Object token, RuntimeException cause) {}
+
+  /** A read ran: {@code result}, or {@code failure} if the reader threw. */
+  public record ReadDone(Object token, Object result, RuntimeException failure) {}
+
+  /** This member left the group gracefully: view {@code viewId} does not contain it. */
+  public record Left(long viewId) {}
 
   /**
    * Timing and limits.
@@ -122,6 +189,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   private final NodeId self;
   private final int incarnation;
+  private final boolean founder;
+  private final GroupState state;
   private final List<NodeId> universe;
   private final Settings settings;
   private final Variant variant;
@@ -136,7 +205,20 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private long viewFloor; // a joiner installs only views newer than this (it left or was told)
   private Proposal lastInstall;
   private final Map<NodeId, Long> receivedSeq = new HashMap<>(); // FIFO, per sender, this view
-  private final List<App> receivedInView = new ArrayList<>();
+  // Per sender, what this member received in this view and some member may still lack: a flush
+  // hands it on. Heartbeats tell what every member has; that prefix is dropped (see prune).
+  private final Map<NodeId, java.util.ArrayDeque<App>> kept = new TreeMap<>();
+  private final Map<NodeId, Map<NodeId, Long>> peerReceived = new HashMap<>();
+  private final Map<NodeId, Long> peerTotalDelivered = new HashMap<>();
+  // this member's own messages in this view waiting to be applied here: seq -> submit token
+  private final Map<Long, Object> ownTokens = new HashMap<>();
+  private final java.util.ArrayDeque<Submit> queued = new java.util.ArrayDeque<>();
+  private long awaitingState; // a joiner waits for the state of this view (0: has state)
+  private final List<App> heldForState = new ArrayList<>();
+  private boolean hasState; // founders start with the (empty) initial state
+  private boolean departing; // this member asked to leave
+  private boolean gone; // it left: it does nothing any more
+  private final Set<NodeId> departingMembers = new LinkedHashSet<>(); // asked to leave my view
   private final List<MemberWire> early = new ArrayList<>(); // for a view not installed yet
   // total order in this view
   private final TreeMap<Long, MemberWire.Order> orders = new TreeMap<>();
@@ -144,6 +226,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private long totalDelivered; // orders delivered: 1..totalDelivered
   private long ordersGiven; // as the sequencer
   private long nextSeq = 1;
+  private long workloadSubmits; // the built-in workload's, over all views
   private final Set<NodeId> restarted = new LinkedHashSet<>(); // view members seen restarted
   private final Map<NodeId, Integer> joiners = new LinkedHashMap<>();
   private final Set<NodeId> outsiders = new LinkedHashSet<>(); // heard from, not in my view
@@ -161,14 +244,17 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private List<NodeId> proposedMembers = List.of();
   private Map<NodeId, Integer> proposedIncarnations = Map.of();
   private Set<NodeId> proposedJoiners = Set.of();
+  private Set<NodeId> proposedDeparted = Set.of();
   private final Map<NodeId, Promise> promises = new LinkedHashMap<>();
   private final Set<NodeId> accepts = new LinkedHashSet<>();
   private Proposal proposing;
   private long attemptStarted;
   private long retryNotBefore;
   private final Set<NodeId> unresponsive = new LinkedHashSet<>();
-  private boolean blockedReported;
+  private boolean blockedReported; // a Blocked was delivered and no Unblocked since
   private boolean inMinority; // this member sees less than a majority of its view: it blocks
+  private int reachableCount; // of my view's members, at the last tick
+  private String outdatedBy; // evidence that the group moved past my view, or null
 
   /**
    * @param self this node
@@ -178,25 +264,49 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
    */
   public MembershipCore(NodeId self, int incarnation, List<NodeId> universe, Settings settings,
       Variant variant, RandomGenerator random) {
+    this(self, incarnation, incarnation == 1, universe, settings, variant, random, GroupState.NONE);
+  }
+
+  /**
+   * @param self this node
+   * @param incarnation its incarnation; a node that restarts must use a larger one
+   * @param founder whether it starts in view 1 of {@code universe} (with the initial state); else
+   *     it starts in no view, joins, and receives a state transfer. A founder's peers learn its
+   *     incarnation from its first message; one that restarts and claims view 1 again is removed
+   *     and rejoins like any other restarted member.
+   * @param universe every node that may ever be a member, founders in age order
+   * @param state the replicated state delivered messages are applied to
+   */
+  public MembershipCore(NodeId self, int incarnation, boolean founder, List<NodeId> universe,
+      Settings settings, Variant variant, RandomGenerator random, GroupState state) {
     if (self == null || universe == null || settings == null || variant == null
-        || random == null) {
+        || random == null || state == null) {
       throw new IllegalArgumentException("no argument may be null");
     }
     if (!universe.contains(self)) {
       throw new IllegalArgumentException(self + " is not in the universe " + universe);
     }
+    if (incarnation < 1) {
+      throw new IllegalArgumentException("incarnation must be >= 1, got " + incarnation);
+    }
     this.self = self;
     this.incarnation = incarnation;
+    this.founder = founder;
+    this.state = state;
     this.universe = List.copyOf(universe);
     this.settings = settings;
     this.variant = variant;
     this.random = random;
     this.links = new ReliableLinks<>(self, incarnation, this.universe, settings.links());
     this.detector = new FailureDetector(settings.detector());
-    if (incarnation == 1) {
+    if (founder) {
       this.view = View.initial(this.universe);
-      for (NodeId n : this.universe) {
-        memberIncarnations.put(n, 1);
+      this.hasState = true;
+      memberIncarnations.put(self, incarnation);
+      if (incarnation == 1) { // the simulator's founders: every one is incarnation 1
+        for (NodeId n : this.universe) {
+          memberIncarnations.put(n, 1);
+        }
       }
     }
   }
@@ -212,9 +322,18 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   public List<Effect<LinkFrame<MemberWire>>> handle(Event<LinkFrame<MemberWire>> event) {
     List<Effect<LinkFrame<MemberWire>>> out = new ArrayList<>();
     long now = event.now().monotonicNanos();
-    if (event instanceof Event.Start<LinkFrame<MemberWire>>) {
+    if (gone) {
+      if (event instanceof Event.Request<LinkFrame<MemberWire>> r) {
+        refuse(r.request(), new IllegalStateException(self + " has left the group"), out);
+      }
+      return out;
+    }
+    if (event instanceof Event.Request<LinkFrame<MemberWire>> r) {
+      request(r.request(), out);
+    } else if (event instanceof Event.Start<LinkFrame<MemberWire>>) {
       if (view != null) {
         installed(view, now, out);
+        out.add(new Effect.Deliver<>(new Installed(view, view.members(), Set.of(), Set.of())));
       }
       out.add(new Effect.SetTimer<>(TICK_TIMER, settings.detector().heartbeatIntervalNanos()));
       out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER, settings.links().retransmitIntervalNanos()));
@@ -251,8 +370,13 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       if (seen > known) {
         incarnations.put(from, seen);
       }
-      if (view != null && view.contains(from) && seen > memberIncarnations.getOrDefault(from, 0)) {
-        restarted.add(from); // the incarnation in my view is gone; the new one must rejoin
+      if (view != null && view.contains(from)) {
+        Integer member = memberIncarnations.get(from);
+        if (member == null && view.id() == 1) {
+          memberIncarnations.put(from, seen); // a founder, heard from for the first time
+        } else if (member == null || seen > member) {
+          restarted.add(from); // the incarnation in my view is gone; the new one must rejoin
+        }
       }
       detector.heartbeat(from, now);
       for (MemberWire w : links.receive(from, m.payload())) {
@@ -264,7 +388,12 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   @Override
   public List<Effect<LinkFrame<MemberWire>>> flush() {
-    return links.flush(frame -> frame);
+    List<Effect<LinkFrame<MemberWire>>> out = new ArrayList<>();
+    if (!gone && !queued.isEmpty()) {
+      sendQueued(out); // room may have been made by acknowledgements this turn
+    }
+    out.addAll(links.flush(frame -> frame));
+    return out;
   }
 
   private void tick(long now, List<Effect<LinkFrame<MemberWire>>> out) {
@@ -276,9 +405,15 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
       return;
     }
+    Heartbeat beat = new Heartbeat(view.id(), receivedSeq, totalDelivered);
     for (NodeId n : view.members()) {
       if (!n.equals(self)) {
-        send(n, new Heartbeat(view.id()));
+        send(n, beat);
+        if (departing && queued.isEmpty()) {
+          // After all it sent, on the same FIFO link: whoever learns of the leave has its
+          // messages, so the flush of the coming change carries them.
+          send(n, new MemberWire.Leave(view.id()));
+        }
       }
     }
     for (NodeId n : outsiders) {
@@ -299,11 +434,126 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     reachable.removeAll(detector.suspects(now));
     reachable.removeAll(restarted);
     inMinority = variant != Variant.NO_MAJORITY && !view.isMajorityOf(reachable);
+    reachableCount = reachable.size();
+    if (inMinority && !blockedReported) {
+      blockedReported = true;
+      String reason = noQuorum(reachable.size());
+      out.add(new Effect.Deliver<>(new Blocked(reason)));
+      failQueued(() -> new NoQuorumException(reason), out);
+    } else if (!inMinority && blockedReported && promised == null) {
+      blockedReported = false;
+      out.add(new Effect.Deliver<>(new Unblocked(view.id())));
+    }
     maybeChange(now, out);
   }
 
+  private String noQuorum(int reachable) {
+    return self + " reaches only " + reachable + " of the " + view.size() + " members of view "
+        + view.id() + " " + view.members() + "; a majority (" + (view.size() / 2 + 1)
+        + ") is needed";
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private void request(Object request, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (request instanceof Submit submit) {
+      RuntimeException refusal = refusal();
+      if (refusal != null) {
+        out.add(new Effect.Deliver<>(new SubmitFailed(submit.token(), refusal)));
+      } else {
+        queued.addLast(submit);
+        sendQueued(out);
+      }
+    } else if (request instanceof LeaveGroup) {
+      departing = true;
+      if (view != null && view.size() == 1) {
+        departed(out); // nobody to tell
+      } else if (view == null) {
+        departed(out); // not in a view: nothing to hand over
+      }
+    } else if (request instanceof Read read) {
+      try {
+        out.add(new Effect.Deliver<>(new ReadDone(read.token(), read.reader().get(), null)));
+      } catch (RuntimeException e) {
+        out.add(new Effect.Deliver<>(new ReadDone(read.token(), null, e)));
+      }
+    } else {
+      throw new IllegalArgumentException("unknown request " + request);
+    }
+  }
+
+  /** Why a submit would be refused now, or null: it is sent, or queued until the change ends. */
+  private RuntimeException refusal() {
+    if (departing) {
+      return new IllegalStateException(self + " is leaving the group");
+    }
+    if (view == null) {
+      return new NoQuorumException(self + " is in no view: it was removed from the group (or"
+          + " has just started) and is joining" + (viewFloor > 0 ? "; the group is past view "
+          + viewFloor : ""));
+    }
+    if (inMinority) {
+      return new NoQuorumException(noQuorum(reachableCount));
+    }
+    if (outdatedBy != null) {
+      return new NoQuorumException(self + "'s view " + view.id() + " is outdated (" + outdatedBy
+          + "); it is catching up or rejoining");
+    }
+    return null;
+  }
+
+  private void refuse(Object request, RuntimeException why,
+      List<Effect<LinkFrame<MemberWire>>> out) {
+    if (request instanceof Submit submit) {
+      out.add(new Effect.Deliver<>(new SubmitFailed(submit.token(), why)));
+    } else if (request instanceof Read read) {
+      out.add(new Effect.Deliver<>(new ReadDone(read.token(), null, why)));
+    } else if (request instanceof LeaveGroup) {
+      out.add(new Effect.Deliver<>(new Left(viewFloor)));
+    }
+  }
+
+  private void failQueued(java.util.function.Supplier<RuntimeException> why,
+      List<Effect<LinkFrame<MemberWire>>> out) {
+    for (Submit s : queued) {
+      out.add(new Effect.Deliver<>(new SubmitFailed(s.token(), why.get())));
+    }
+    queued.clear();
+  }
+
+  /**
+   * Sends queued submits while this member is in a view, no change is under way, and every
+   * member's link has room (half of each buffer stays free for control messages).
+   */
+  private void sendQueued(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || promised != null || inMinority || outdatedBy != null) {
+      return;
+    }
+    int reserve = settings.links().sendBufferPerPeer() / 2;
+    while (!queued.isEmpty()) {
+      for (NodeId n : view.members()) {
+        if (!n.equals(self) && links.sendCapacity(n) <= reserve) {
+          return;
+        }
+      }
+      Submit submit = queued.pollFirst();
+      App app = new App(view.id(), self, nextSeq++, submit.total(), submit.payload());
+      ownTokens.put(app.seq(), submit.token());
+      multicast(app, out);
+    }
+  }
+
+  private void multicast(App app, List<Effect<LinkFrame<MemberWire>>> out) {
+    for (NodeId n : view.members()) {
+      if (!n.equals(self)) {
+        links.send(n, app);
+      }
+    }
+    receiveInOrder(app, out); // its own message, like any other
+  }
+
   private void multicastApp(List<Effect<LinkFrame<MemberWire>>> out) {
-    if (view == null || promised != null || inMinority) {
+    if (view == null || promised != null || inMinority || outdatedBy != null) {
       return; // joining, flushing, or cut off from a majority: no new messages in this view
     }
     for (NodeId n : view.members()) {
@@ -311,13 +561,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         return; // back-pressure: keep room for control messages
       }
     }
-    App app = new App(view.id(), self, nextSeq++, random.nextInt(3) == 0);
-    for (NodeId n : view.members()) {
-      if (!n.equals(self)) {
-        links.send(n, app);
-      }
-    }
-    receiveInOrder(app, out); // its own message, like any other
+    long n = ++workloadSubmits; // through the submit path, as an application's would go
+    byte[] payload = ByteBuffer.allocate(8).putLong(n).array();
+    request(new Submit(payload, random.nextInt(3) == 0, "workload-" + n), out);
   }
 
   // ------------------------------------------------------------------ receiving
@@ -337,6 +583,25 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         outsiders.add(from);
       } else if (view != null && h.viewId() == view.id() - 1) {
         behind.add(from);
+      } else if (view != null && h.viewId() > view.id()) {
+        // A member of my view is in a newer one: I missed an install or was left out. Until
+        // the install or the "you were removed" arrives, take no submits and give no places.
+        outdatedBy = from + " is in view " + h.viewId();
+      } else if (view != null && h.viewId() == view.id()) {
+        peerReceived.put(from, h.received());
+        peerTotalDelivered.put(from, h.totalDelivered());
+        prune();
+      }
+    } else if (w instanceof MemberWire.Leave l) {
+      if (view != null && l.viewId() == view.id() && view.contains(from)) {
+        departingMembers.add(from);
+      }
+    } else if (w instanceof MemberWire.StateTransfer st) {
+      if (view == null ? st.viewId() > viewFloor : st.viewId() > view.id()) {
+        early.add(st); // for a view not installed here yet
+      } else if (awaitingState != 0 && st.viewId() == awaitingState && view != null
+          && view.id() == awaitingState) {
+        restoreState(st, out);
       }
     } else if (w instanceof Join) {
       if (view != null && (!view.contains(from) || restarted.contains(from))) {
@@ -373,6 +638,10 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private void onApp(App app, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null && app.viewId() > viewFloor) {
+      early.add(app); // a joiner: its install may come after a member's first message
+      return;
+    }
     if (view == null || app.viewId() < view.id()) {
       return; // of a view this member is not in (any more)
     }
@@ -390,13 +659,13 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       return;
     }
     receivedSeq.put(app.sender(), app.seq());
-    receivedInView.add(app);
+    kept.computeIfAbsent(app.sender(), k -> new java.util.ArrayDeque<>()).addLast(app);
     if (!app.total() || variant == Variant.TOTAL_ON_RECEIPT) {
       deliver(app, out);
       return;
     }
     awaitingOrder.put(List.of(app.sender(), app.seq()), app);
-    if (promised == null && self.equals(view.coordinator())) {
+    if (promised == null && outdatedBy == null && self.equals(view.coordinator())) {
       // The sequencer: places are given in the order it receives the messages.
       MemberWire.Order o = new MemberWire.Order(view.id(), ++ordersGiven, app.sender(), app.seq());
       for (NodeId n : view.members()) {
@@ -411,6 +680,10 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private void onOrder(MemberWire.Order o, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null && o.viewId() > viewFloor) {
+      early.add(o);
+      return;
+    }
     if (view == null || o.viewId() < view.id()) {
       return;
     }
@@ -438,7 +711,67 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private void deliver(App app, List<Effect<LinkFrame<MemberWire>>> out) {
-    out.add(new Effect.Deliver<>(new Delivered(app)));
+    if (awaitingState != 0) {
+      heldForState.add(app); // a joiner applies its view's messages on top of the transfer
+      return;
+    }
+    Object result = state.apply(app);
+    out.add(new Effect.Deliver<>(new Delivered(app, result)));
+    if (app.sender().equals(self)) {
+      Object token = ownTokens.remove(app.seq());
+      if (token != null) {
+        out.add(new Effect.Deliver<>(new SubmitDone(token, result)));
+      }
+    }
+  }
+
+  private void restoreState(MemberWire.StateTransfer st, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (variant != Variant.SKIP_STATE_TRANSFER) {
+      try {
+        state.restore(st.state());
+      } catch (IllegalArgumentException e) {
+        // Not a snapshot this state understands: wait for another member's copy (every old
+        // member sends one) rather than apply this view's messages to the wrong state.
+        out.add(new Effect.Deliver<>(new TransferRefused(st.viewId(), e.getMessage())));
+        return;
+      }
+    }
+    awaitingState = 0;
+    hasState = true;
+    out.add(new Effect.Deliver<>(new StateRestored(st.viewId())));
+    List<App> held = List.copyOf(heldForState);
+    heldForState.clear();
+    for (App app : held) {
+      deliver(app, out);
+    }
+  }
+
+  /**
+   * Drops what every member of the view has received (from each sender) and delivered (of the
+   * sequencer's places): no flush can need it, since a flush only hands on what some survivor
+   * lacks. Without this a long-lived view would keep every message it ever carried.
+   */
+  private void prune() {
+    for (Map.Entry<NodeId, java.util.ArrayDeque<App>> e : kept.entrySet()) {
+      long stable = receivedSeq.getOrDefault(e.getKey(), 0L);
+      for (NodeId m : view.members()) {
+        if (!m.equals(self)) {
+          Map<NodeId, Long> theirs = peerReceived.get(m);
+          stable = Math.min(stable, theirs == null ? 0 : theirs.getOrDefault(e.getKey(), 0L));
+        }
+      }
+      java.util.ArrayDeque<App> apps = e.getValue();
+      while (!apps.isEmpty() && apps.peekFirst().seq() <= stable) {
+        apps.pollFirst();
+      }
+    }
+    long delivered = totalDelivered;
+    for (NodeId m : view.members()) {
+      if (!m.equals(self)) {
+        delivered = Math.min(delivered, peerTotalDelivered.getOrDefault(m, 0L));
+      }
+    }
+    orders.headMap(delivered, true).clear();
   }
 
   // ------------------------------------------------------------------ acceptor
@@ -460,8 +793,10 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       return;
     }
     promised = p.ballot();
+    List<App> keeping = new ArrayList<>();
+    kept.values().forEach(keeping::addAll);
     deliverOrSend(from, new Promise(p.ballot(), view.id(), acceptedBallot, accepted,
-        receivedInView, List.copyOf(orders.values())), now, out);
+        keeping, List.copyOf(orders.values()), hasState), now, out);
   }
 
   private void onAccept(NodeId from, Accept a, long now, List<Effect<LinkFrame<MemberWire>>> out) {
@@ -484,7 +819,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       Integer admitted = p.incarnations().get(self);
       if (p.joined().contains(self) && admitted != null && admitted == incarnation
           && next.id() > viewFloor) { // never back into a view the group has already left
+        List<MemberWire> later = new ArrayList<>(early);
         installed(p, now, out); // a joiner: no old-view messages, ever
+        replay(later, out);
       }
       return;
     }
@@ -492,19 +829,34 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       return; // old news, or too far ahead to follow (the heartbeats will tell)
     }
     if (!next.contains(self)) {
-      leave(out); // removed (a wrongly suspected member rejoins like any other)
+      if (departing) {
+        departed(out); // it asked to go: done
+      } else {
+        leave(out); // removed (a wrongly suspected member rejoins like any other)
+      }
       return;
     }
     if (variant != Variant.INSTALL_WITHOUT_FLUSH) {
       flush(p, out);
     }
+    heldForState.clear(); // still without state: the next view's transfer replaces these
+    failOwn(self + " moved to view " + next.id() + " before its operation was applied here;"
+        + " other members may or may not apply it", out);
     List<MemberWire> later = new ArrayList<>(early);
     installed(p, now, out);
+    replay(later, out);
+  }
+
+  /** Handles what arrived for the view just installed before its install did. */
+  private void replay(List<MemberWire> later, List<Effect<LinkFrame<MemberWire>>> out) {
     for (MemberWire w : later) {
       if (w instanceof App app && app.viewId() == view.id()) {
         onApp(app, out);
       } else if (w instanceof MemberWire.Order o && o.viewId() == view.id()) {
         onOrder(o, out);
+      } else if (w instanceof MemberWire.StateTransfer st && st.viewId() == view.id()
+          && awaitingState == view.id()) {
+        restoreState(st, out);
       }
     }
   }
@@ -537,8 +889,41 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private void installed(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    View previous = view;
     lastInstall = p;
     installed(p.view(), now, out);
+    Set<NodeId> left = new LinkedHashSet<>();
+    if (previous != null) {
+      left.addAll(previous.members());
+      left.removeAll(p.view().members());
+    }
+    Set<NodeId> suspected = new LinkedHashSet<>(left);
+    suspected.removeAll(p.departed());
+    List<NodeId> joined = new ArrayList<>(); // new to the group: joiners and restarts
+    for (NodeId n : p.view().members()) {
+      if (p.joined().contains(n) || previous != null && !previous.contains(n)) {
+        joined.add(n);
+      }
+    }
+    out.add(new Effect.Deliver<>(new Installed(p.view(), joined, left, suspected)));
+    if (blockedReported) {
+      blockedReported = false;
+      out.add(new Effect.Deliver<>(new Unblocked(p.view().id())));
+    }
+    if (p.joined().contains(self)) {
+      awaitingState = p.view().id(); // new here, or still without state: a transfer follows
+      heldForState.clear();
+    } else if (hasState && !p.joined().isEmpty()) {
+      // Every old member sends: any one copy will do, so a joiner is not stuck when one sender
+      // fails. The snapshot is taken here, between the flush and the new view's first message.
+      MemberWire.StateTransfer transfer =
+          new MemberWire.StateTransfer(p.view().id(), state.snapshot());
+      for (NodeId j : p.joined()) {
+        if (!j.equals(self)) {
+          send(j, transfer);
+        }
+      }
+    }
     memberIncarnations.clear();
     memberIncarnations.putAll(p.incarnations());
     // Restarted members are now either out of the view or back in it as their new incarnation.
@@ -559,12 +944,20 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         detector.watch(n, now); // a fresh grace period for everyone in the new view
       }
     }
-    out.add(new Effect.Deliver<>(new Installed(next)));
   }
+
 
   /** Removed from the group: forget the view and everything about it, then join again. */
   private void leave(List<Effect<LinkFrame<MemberWire>>> out) {
     viewFloor = Math.max(viewFloor, view.id());
+    String why = self + " was removed from view " + view.id() + " " + view.members();
+    failQueued(() -> new NoQuorumException(why + " before the operation was sent; it was not"), out);
+    failOwn(why + " before the operation was delivered here; other members may or may not"
+        + " apply it", out);
+    if (!blockedReported) {
+      blockedReported = true;
+      out.add(new Effect.Deliver<>(new Blocked(why + "; it is joining again")));
+    }
     endView();
     view = null;
     memberIncarnations.clear();
@@ -573,10 +966,34 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     restarted.clear();
   }
 
+  /** It asked to leave and is out: fail what is pending, then stop for good. */
+  private void departed(List<Effect<LinkFrame<MemberWire>>> out) {
+    long last = view == null ? viewFloor : view.id();
+    String why = self + " left the group";
+    failQueued(() -> new IllegalStateException(why + " before the operation was sent"), out);
+    failOwn(why + " before the operation was delivered here", out);
+    if (view != null) {
+      endView();
+    }
+    view = null;
+    gone = true;
+    out.add(new Effect.Deliver<>(new Left(last)));
+  }
+
+  private void failOwn(String why, List<Effect<LinkFrame<MemberWire>>> out) {
+    for (Object token : ownTokens.values()) {
+      out.add(new Effect.Deliver<>(new SubmitFailed(token, new IllegalStateException(why))));
+    }
+    ownTokens.clear();
+  }
+
   /** Drops all per-view state: deliveries, the change in progress, what heartbeats told. */
   private void endView() {
     receivedSeq.clear();
-    receivedInView.clear();
+    kept.clear();
+    peerReceived.clear();
+    peerTotalDelivered.clear();
+    departingMembers.clear();
     early.clear();
     orders.clear();
     awaitingOrder.clear();
@@ -591,8 +1008,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     promises.clear();
     accepts.clear();
     unresponsive.clear();
-    blockedReported = false;
     inMinority = false;
+    outdatedBy = null;
     outsiders.clear(); // gathered under the previous view: not evidence about the next one
     behind.clear();
     for (NodeId n : detector.watched()) {
@@ -627,9 +1044,12 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     Set<NodeId> leaving = new LinkedHashSet<>(detector.suspects(now));
     leaving.addAll(restarted);
+    leaving.addAll(departingMembers);
+    if (departing) {
+      leaving.add(self); // it is going: the next oldest coordinates
+    }
     leaving.addAll(unresponsive); // for the next attempt only: a slow member gets another chance
     unresponsive.clear();
-    leaving.remove(self);
     if (!actingCoordinator(leaving)) {
       return;
     }
@@ -645,15 +1065,18 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     if (leaving.isEmpty() && joining.isEmpty()) {
       return;
     }
+    for (NodeId n : view.members()) {
+      if (!memberIncarnations.containsKey(n)) {
+        leaving.add(n); // a founder never heard from: no incarnation to admit it under
+      }
+    }
     View next = view.next(leaving, List.copyOf(joining.keySet()));
     Set<NodeId> survivors = new LinkedHashSet<>(view.members());
     survivors.removeAll(leaving);
     if (variant != Variant.NO_MAJORITY && !view.isMajorityOf(survivors)) {
       if (!blockedReported) {
         blockedReported = true;
-        out.add(new Effect.Deliver<>(new Blocked("only " + survivors.size() + " of the "
-            + view.size() + " members of view " + view.id() + " are reachable; a majority ("
-            + (view.size() / 2 + 1) + ") is needed")));
+        out.add(new Effect.Deliver<>(new Blocked(noQuorum(survivors.size()))));
       }
       return;
     }
@@ -667,6 +1090,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     proposedIncarnations = admitted;
     proposedJoiners = Set.copyOf(joining.keySet());
+    proposedDeparted = new LinkedHashSet<>(departingMembers);
+    proposedDeparted.retainAll(leaving);
     promises.clear();
     accepts.clear();
     proposing = null;
@@ -705,24 +1130,40 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     if (highest != null) {
       proposing = highest.accepted();
     } else {
+      Set<NodeId> joined = new LinkedHashSet<>(proposedJoiners);
+      promises.forEach((member, promise) -> {
+        if (!promise.hasState() && proposedMembers.contains(member)) {
+          joined.add(member); // joined the old view and its transfer never came: send it again
+        }
+      });
       proposing = new Proposal(new View(view.id() + 1, proposedMembers), union(promises.values()),
-          longestOrders(promises.values()), proposedIncarnations, proposedJoiners);
+          longestOrders(promises.values()), proposedIncarnations, joined, proposedDeparted);
     }
     sendToQuorum(new Accept(ballot, proposing), now, out);
   }
 
-  /** The longest prefix of the sequencer's orders any survivor knew (each knows a prefix). */
+  /**
+   * The longest run of the sequencer's orders any survivor knew: each knows a contiguous run
+   * that starts at or before the first place some member has not delivered (older places are
+   * pruned only once every member delivered them), so the run reaching furthest covers them all.
+   */
   private static List<MemberWire.Order> longestOrders(Iterable<Promise> promises) {
     List<MemberWire.Order> longest = List.of();
     for (Promise p : promises) {
-      if (p.orders().size() > longest.size()) {
+      if (!p.orders().isEmpty() && (longest.isEmpty()
+          || p.orders().get(p.orders().size() - 1).number()
+              > longest.get(longest.size() - 1).number())) {
         longest = p.orders();
       }
     }
     return longest;
   }
 
-  /** Per sender, the longest prefix of old-view messages any survivor received. */
+  /**
+   * Per sender, the messages of the survivor that received most of them: FIFO makes each
+   * survivor's a prefix, kept from a point every member had reached, so this run covers what
+   * any survivor lacks.
+   */
   private static List<App> union(Iterable<Promise> promises) {
     Map<NodeId, List<App>> longest = new TreeMap<>();
     for (Promise p : promises) {
@@ -732,7 +1173,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
       for (Map.Entry<NodeId, List<App>> e : bySender.entrySet()) {
         List<App> best = longest.get(e.getKey());
-        if (best == null || e.getValue().size() > best.size()) {
+        if (best == null || last(e.getValue()) > last(best)) {
           longest.put(e.getKey(), e.getValue());
         }
       }
@@ -742,9 +1183,14 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     return union;
   }
 
+  private static long last(List<App> apps) {
+    return apps.get(apps.size() - 1).seq();
+  }
+
   private void chosen(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
     Set<NodeId> to = new LinkedHashSet<>(p.view().members());
     to.addAll(quorum);
+    to.addAll(p.departed()); // a leaver waits to see the view it is not in
     to.remove(self);
     for (NodeId n : to) {
       send(n, new Install(p));

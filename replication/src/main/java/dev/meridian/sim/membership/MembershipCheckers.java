@@ -46,6 +46,56 @@ public final class MembershipCheckers {
     }
   }
 
+  /**
+   * Replicated state, state transfer included: members that move from view v to v+1 hold the
+   * same state at the boundary — what they applied in all views so far, or what a transfer gave
+   * a joiner, plus what it applied since. Judged from {@link DigestState}'s results: each
+   * delivery returns the member's whole state digest.
+   */
+  public static Checker<LinkFrame<MemberWire>> replicatedState() {
+    return new Checker<>() {
+      private final Map<String, DigestState.Digest> current = new HashMap<>(); // null: unknown
+      private final Map<String, Long> currentView = new HashMap<>();
+      private final FirstToMoveOn<DigestState.Digest> agreed = new FirstToMoveOn<>();
+
+      @Override
+      public String name() {
+        return "replicated-state";
+      }
+
+      @Override
+      public Optional<String> afterStep(Step<LinkFrame<MemberWire>> step,
+          Execution<LinkFrame<MemberWire>> exec) {
+        String me = who(step);
+        if (step.event() instanceof dev.meridian.core.Event.Start<LinkFrame<MemberWire>>) {
+          current.put(me, DigestState.Digest.INITIAL); // a founder's start; a joiner's is replaced
+        }
+        for (Object o : step.delivered()) {
+          if (o instanceof MembershipCore.Delivered d && d.result() instanceof DigestState.Digest g) {
+            current.put(me, g);
+          } else if (o instanceof MembershipCore.StateRestored) {
+            current.put(me, null); // known again after its next delivery
+          } else if (o instanceof MembershipCore.Installed i) {
+            Long previous = currentView.get(me);
+            DigestState.Digest mine = current.get(me);
+            if (i.joined().contains(step.node())) {
+              current.put(me, null); // its state comes by transfer
+            } else if (previous != null && previous == i.view().id() - 1 && mine != null) {
+              String other = agreed.disagreeing(previous, me, mine);
+              if (other != null) {
+                return Optional.of(me + " and " + other + " both moved from view " + previous
+                    + " to " + i.view().id() + " with different states: " + mine + " here, "
+                    + agreed.first(previous) + " there");
+              }
+            }
+            currentView.put(me, i.view().id());
+          }
+        }
+        return Optional.empty();
+      }
+    };
+  }
+
   /** At most one view per view id: whoever installs id v installs the same members. */
   public static Checker<LinkFrame<MemberWire>> oneViewPerId() {
     return new Checker<>() {
@@ -104,7 +154,9 @@ public final class MembershipCheckers {
           } else if (o instanceof MembershipCore.Installed i) {
             Long previous = currentView.get(me);
             long id = i.view().id();
-            if (previous != null && previous == id - 1) {
+            // A member the next view re-admits (a joiner whose state never came) delivered
+            // nothing it could be held to; it starts over from a transfer.
+            if (previous != null && previous == id - 1 && !i.joined().contains(step.node())) {
               Set<MemberWire.App> mine = deliveredInView.get(me);
               String other = agreed.disagreeing(previous, me, mine);
               if (other != null) {
@@ -153,7 +205,8 @@ public final class MembershipCheckers {
         for (Object o : step.delivered()) {
           if (o instanceof MembershipCore.Installed i) {
             Long previous = currentView.get(me);
-            if (previous != null && previous == i.view().id() - 1) {
+            if (previous != null && previous == i.view().id() - 1
+                && !i.joined().contains(step.node())) {
               java.util.List<MemberWire.App> mine = sequence.get(me);
               String other = agreed.disagreeing(previous, me, mine);
               if (other != null) {

@@ -24,8 +24,10 @@ import java.util.Set;
  * restart (at most two down at once), links are cut and the group is partitioned; clocks drift.
  * Heartbeats every 10 ms, suspicion after at most 60 ms of silence (odd seeds by plain timeout,
  * even seeds by phi accrual, which may suspect sooner); a third of the messages ask for total
- * order. Checked: one view per id, virtual synchrony, total order within each view, and — once
- * everything heals — a single view holding exactly the live nodes.
+ * order. Messages are applied to a replicated digest ({@link DigestState}) that restarted members
+ * receive by state transfer. Checked: one view per id, virtual synchrony, total order within
+ * each view, equal replicated state at every view boundary, and — once everything heals — a
+ * single view holding exactly the live nodes.
  */
 public final class MembershipScenario implements Scenario {
   private static final long SAFETY_NANOS = 1_500_000_000L;
@@ -36,6 +38,7 @@ public final class MembershipScenario implements Scenario {
           .add("one-view-per-id", MembershipCheckers::oneViewPerId)
           .add("virtual-synchrony", MembershipCheckers::virtualSynchrony)
           .add("total-order", MembershipCheckers::totalOrder)
+          .add("replicated-state", MembershipCheckers::replicatedState)
           .add("liveness", MembershipCheckers::liveness);
 
   private final MembershipCore.Variant variant;
@@ -78,8 +81,8 @@ public final class MembershipScenario implements Scenario {
     Simulation.Builder<LinkFrame<MemberWire>> builder = Simulation.<LinkFrame<MemberWire>>builder()
         .seed(seed)
         .members(members)
-        .cores(ctx -> new MembershipCore(ctx.self(), ctx.incarnation(), ctx.members(), settings,
-            variant, ctx.random()))
+        .cores(ctx -> new MembershipCore(ctx.self(), ctx.incarnation(), ctx.incarnation() == 1,
+            ctx.members(), settings, variant, ctx.random(), new DigestState()))
         .network(new NetworkModel(DelayDistribution.exponential(100_000, 1_000_000),
             0.05, 0.02, 0.10, 5_000_000))
         .clocks(ClockModel.drifting(10_000_000, 1e-4))

@@ -12,6 +12,7 @@ import dev.meridian.core.link.LinkSettings;
 import dev.meridian.membership.View;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,8 @@ class MembershipCoreTest {
     MembershipCore a = new MembershipCore(A, 1, List.of(A, B, C), SETTINGS,
         MembershipCore.Variant.CORRECT, new SplittableRandom(1));
     List<Object> out = delivered(a.handle(new Event.Start<>(new Now(0, 0))));
-    assertEquals(List.of(new MembershipCore.Installed(View.initial(List.of(A, B, C)))), out);
+    assertEquals(List.of(new MembershipCore.Installed(View.initial(List.of(A, B, C)),
+        List.of(A, B, C), Set.of(), Set.of())), out, "the founding view: everyone joined");
     // b and c never answer: after the suspicion timeout a is alone, a minority of three.
     List<Object> later = new ArrayList<>();
     for (long t = 10 * MS; t <= 200 * MS; t += 10 * MS) {
@@ -49,8 +51,8 @@ class MembershipCoreTest {
     }
     assertEquals(1, later.size(), "blocked once, no view installed: " + later);
     MembershipCore.Blocked blocked = (MembershipCore.Blocked) later.get(0);
-    assertTrue(blocked.reason().contains("only 1 of the 3 members of view 1 are reachable; a"
-        + " majority (2) is needed"), blocked.reason());
+    assertTrue(blocked.reason().contains("a reaches only 1 of the 3 members of view 1 [a, b, c];"
+        + " a majority (2) is needed"), blocked.reason());
     assertEquals(View.initial(List.of(A, B, C)), a.view(), "a minority never changes the view");
   }
 

@@ -1,0 +1,269 @@
+package dev.meridian.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.NodeId;
+import dev.meridian.membership.MembershipListener;
+import dev.meridian.membership.NoQuorumException;
+import dev.meridian.membership.View;
+import dev.meridian.membership.ViewChange;
+import dev.meridian.replica.Codec;
+import dev.meridian.replica.GroupMember;
+import dev.meridian.replica.GroupMemberBuilder;
+import dev.meridian.replica.Ordering;
+import dev.meridian.replica.StateMachine;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link GroupMember}: total order, view changes, state transfer, leave and blocking. */
+class GroupMemberTest {
+  private static final List<NodeId> IDS = List.of(NodeId.of("a"), NodeId.of("b"), NodeId.of("c"));
+
+  /** An order-sensitive state: a log of strings; applying returns the entry's position. */
+  static final class LogMachine implements StateMachine<List<String>, String, Integer> {
+    @Override
+    public List<String> initialState() {
+      return new ArrayList<>();
+    }
+
+    @Override
+    public Integer apply(List<String> state, String op, NodeId origin) {
+      state.add(op);
+      return state.size() - 1;
+    }
+
+    @Override
+    public Codec<String> opCodec() {
+      return Codec.utf8();
+    }
+
+    @Override
+    public Codec<List<String>> stateCodec() {
+      return new Codec<>() {
+        @Override
+        public byte[] encode(List<String> value) {
+          return String.join("\n", value).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public List<String> decode(byte[] bytes) {
+          return bytes.length == 0 ? new ArrayList<>()
+              : new ArrayList<>(Arrays.asList(new String(bytes, StandardCharsets.UTF_8)
+                  .split("\n", -1)));
+        }
+      };
+    }
+  }
+
+  /** Records what a member's listener heard. */
+  static final class Events implements MembershipListener {
+    final List<ViewChange> views = new CopyOnWriteArrayList<>();
+    final List<String> blocked = new CopyOnWriteArrayList<>();
+    volatile int unblocked;
+
+    @Override
+    public void viewInstalled(ViewChange change) {
+      views.add(change);
+    }
+
+    @Override
+    public void blocked(String reason) {
+      blocked.add(reason);
+    }
+
+    @Override
+    public void unblocked() {
+      unblocked++;
+    }
+  }
+
+  private static GroupMemberBuilder builder(int i, Function<Integer, String> address) {
+    GroupMemberBuilder b = GroupMember.builder().nodeId(IDS.get(i)).listen(address.apply(i))
+        .heartbeatInterval(Duration.ofMillis(20)).suspectAfter(Duration.ofMillis(300));
+    for (int j = 0; j < IDS.size(); j++) {
+      if (j != i) {
+        b.peer(IDS.get(j), address.apply(j));
+      }
+    }
+    return b;
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(10);
+    }
+  }
+
+  private static List<String> log(GroupMember<List<String>, String, Integer> m) {
+    return m.read(List::copyOf);
+  }
+
+  @Test
+  @Timeout(60)
+  void totalOrderViewChangeRejoinWithStateTransferAndGracefulLeaveOverGrpc() throws Exception {
+    int[] ports = freePorts(3);
+    Function<Integer, String> address = i -> "127.0.0.1:" + ports[i];
+    List<Events> events = List.of(new Events(), new Events(), new Events());
+    List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        m.add(builder(i, address).listener(events.get(i)).stateMachine(new LogMachine()).start());
+      }
+      // Founders that start apart may first remove each other (a late one rejoins): wait for
+      // one view with all three.
+      await(() -> m.stream().allMatch(x -> x.view().map(v -> v.size() == 3).orElse(false))
+          && m.get(0).view().equals(m.get(1).view()) && m.get(1).view().equals(m.get(2).view()),
+          "one view of three");
+      // Everyone submits at once: one order everywhere, and each result is the op's position.
+      List<CompletableFuture<Integer>> futures = new ArrayList<>();
+      for (int k = 0; k < 50; k++) {
+        for (int i = 0; i < 3; i++) {
+          futures.add(m.get(i).submit(IDS.get(i) + "-" + k));
+        }
+      }
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+      await(() -> log(m.get(0)).size() == 150 && log(m.get(1)).size() == 150
+          && log(m.get(2)).size() == 150, "150 ops everywhere");
+      List<String> order = log(m.get(0));
+      assertEquals(order, log(m.get(1)), () -> "views: " + events.get(0).views + " / "
+          + events.get(1).views + " / " + events.get(2).views);
+      assertEquals(order, log(m.get(2)));
+      for (int f = 0; f < futures.size(); f++) {
+        int position = futures.get(f).get();
+        assertEquals(IDS.get(f % 3) + "-" + f / 3, order.get(position), "result of op " + f);
+      }
+
+      // c crashes: a and b install the next view without it, with c suspected.
+      long before = m.get(0).view().orElseThrow().id();
+      m.get(2).halt();
+      View two = new View(before + 1, List.of(IDS.get(0), IDS.get(1)));
+      await(() -> m.get(0).view().orElseThrow().equals(two)
+          && m.get(1).view().orElseThrow().equals(two), "the view after c crashed at a and b");
+      ViewChange change = events.get(0).views.get(events.get(0).views.size() - 1);
+      assertEquals(Set.of(IDS.get(2)), change.left());
+      assertEquals(Set.of(IDS.get(2)), change.suspected());
+      assertEquals(150, (int) m.get(1).submit("after-crash").get(10, TimeUnit.SECONDS));
+
+      // c comes back as a new process: it joins, receives the state, then the live stream.
+      m.set(2, builder(2, address).join().stateMachine(new LogMachine()).start());
+      assertEquals(3, m.get(2).view().orElseThrow().size());
+      assertEquals(log(m.get(0)), log(m.get(2)), "state transfer");
+      assertEquals(151, (int) m.get(2).submit("from-new-c").get(10, TimeUnit.SECONDS));
+      await(() -> log(m.get(0)).size() == 152 && log(m.get(1)).size() == 152,
+          "the joiner's op everywhere");
+      assertEquals(log(m.get(0)), log(m.get(2)));
+
+      // a (the coordinator) leaves gracefully: b and c move on without suspecting it.
+      m.get(0).close();
+      await(() -> m.get(1).view().orElseThrow().size() == 2
+          && m.get(2).view().orElseThrow().size() == 2, "a view without a");
+      ViewChange leave = events.get(1).views.get(events.get(1).views.size() - 1);
+      assertEquals(Set.of(IDS.get(0)), leave.left());
+      assertEquals(Set.of(), leave.suspected(), "a graceful leave is no suspicion");
+      assertEquals(152, (int) m.get(1).submit("after-leave", Ordering.FIFO)
+          .get(10, TimeUnit.SECONDS));
+    } finally {
+      m.forEach(GroupMember::halt);
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aMemberCutOffFromTheMajorityBlocksAndRefusesSubmitsNamingTheQuorum() throws Exception {
+    Function<Integer, String> address = i -> "memory:group-minority";
+    Events events = new Events();
+    List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
+    try {
+      m.add(builder(0, address).listener(events).stateMachine(new LogMachine()).start());
+      m.add(builder(1, address).stateMachine(new LogMachine()).start());
+      m.add(builder(2, address).stateMachine(new LogMachine()).start());
+      // A founder that starts before its peers may block until it hears from them: retry.
+      await(() -> {
+        try {
+          return m.get(0).submit("x").get(10, TimeUnit.SECONDS) >= 0;
+        } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
+          return false;
+        }
+      }, "a first op applied");
+      m.get(1).halt();
+      m.get(2).halt();
+      await(() -> !events.blocked.isEmpty(), "a blocked");
+      assertTrue(events.blocked.get(0).contains("a reaches only 1 of the 3 members of view 1"),
+          events.blocked.get(0));
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> m.get(0).submit("y").get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof NoQuorumException, e.toString());
+      assertTrue(e.getCause().getMessage().contains("a majority (2) is needed"),
+          e.getCause().getMessage());
+      assertEquals(1, m.get(0).view().orElseThrow().id(), "a minority installs no view");
+    } finally {
+      m.forEach(GroupMember::halt);
+    }
+  }
+
+  @Test
+  void badInputIsRefusedNamingWhatWasWrong() {
+    var b = GroupMember.builder();
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> b.heartbeatInterval(Duration.ofMillis(-5))).getMessage().contains("heartbeatInterval"));
+    assertTrue(assertThrows(IllegalStateException.class,
+        () -> GroupMember.builder().nodeId(IDS.get(0)).listen("memory:x").peer(IDS.get(1), "memory:x")
+            .heartbeatInterval(Duration.ofSeconds(2)).suspectAfter(Duration.ofSeconds(1))
+            .stateMachine(new LogMachine()).start()).getMessage().contains("suspectAfter"));
+  }
+
+  @Test
+  @Timeout(30)
+  void oversizedOperationsAndSubmitsAfterCloseFailClearly() throws Exception {
+    Function<Integer, String> address = i -> "memory:group-bad-input";
+    List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
+    try {
+      m.add(builder(0, address).maxOperationBytes(8).stateMachine(new LogMachine()).start());
+      m.add(builder(1, address).stateMachine(new LogMachine()).start());
+      assertTrue(assertThrows(IllegalArgumentException.class,
+          () -> m.get(0).submit("nine bytes")).getMessage().contains("maxOperationBytes 8"));
+      m.get(0).halt();
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> m.get(0).submit("ok").get(5, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("a is closed"), e.toString());
+    } finally {
+      m.forEach(GroupMember::halt);
+    }
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
+    }
+    return ports;
+  }
+}
