@@ -29,11 +29,15 @@ import java.util.function.Function;
  *   <li>Virtual synchrony: members that install views v and v+1 applied the same operations in v.
  *   <li>{@link Ordering#TOTAL}: every member applies total-order operations in one sequence.
  *   <li>State transfer: a joiner starts from the state as of the view it joins in.
- *   <li>An operation's future completes with its result once it is applied <i>at this
- *       member</i>. Delivery is non-uniform, as in virtual synchrony generally: if this member
- *       crashes right after, the survivors may not have it. A submit refused because this member
- *       is cut off from a majority fails with {@link dev.meridian.membership.NoQuorumException}
- *       and was not sent.
+ *   <li>An operation's future completes with its result once it is applied at this member
+ *       <i>and</i> every member of the view holds it (for a total-order one: has applied it, so
+ *       its place is known everywhere). So an acknowledged operation survives the crash of any
+ *       members, this one included, as long as a majority goes on: the next view's flush
+ *       delivers it to every survivor. That costs about one round trip plus 1 ms of latency.
+ *       A submit refused because this member is cut off from a majority fails with {@link
+ *       dev.meridian.membership.NoQuorumException} and was not sent; one whose member is removed
+ *       from the view first fails with {@link IllegalStateException} and may or may not be
+ *       applied by the others.
  * </ul>
  *
  * <p><b>Failure model.</b> Crash-stop members (a restarted process joins again as a new

@@ -168,7 +168,7 @@ public final class MeridianCli implements Runnable {
             + " no-merge-on-receive, no-increment-on-send, lamport-no-max, hlc-ignores-remote,"
             + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames."
             + " For membership: install-without-flush, no-majority, ignore-joins,"
-            + " total-on-receipt, skip-state-transfer.")
+            + " total-on-receipt, skip-state-transfer, ack-on-apply.")
     String broken;
 
     @Override

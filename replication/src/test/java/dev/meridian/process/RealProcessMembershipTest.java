@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Five members in five JVMs on 127.0.0.1 under load; two are SIGKILLed — the coordinator (the
  * total-order sequencer) among them. The three survivors must install the same new view, keep
- * every op any survivor acknowledged, and end with identical logs.
+ * every op any member acknowledged (the killed ones included), and end with identical logs.
  */
 class RealProcessMembershipTest {
   private static final int MEMBERS = 5;
@@ -138,14 +138,15 @@ class RealProcessMembershipTest {
         Set<String> missing = new HashSet<>(m.acked());
         missing.removeAll(log);
         assertEquals(Set.of(), missing, "ops acknowledged by p" + m.index() + " but lost");
+        assertTrue(m.acked().size() > 100, "p" + m.index() + " acknowledged its ops");
       }
-      // Ops the killed members acknowledged: delivery is non-uniform (see GroupMember), so
-      // one a victim applied just before dying may be lost; count them for the record.
+      // Even what the killed members acknowledged survives: a submit completes only once every
+      // member of the view holds it (see GroupMember).
       for (Member victim : List.of(p0, p2)) {
         Set<String> lost = new HashSet<>(victim.acked());
         lost.removeAll(log);
-        System.out.println("p" + victim.index() + " acknowledged " + victim.acked().size()
-            + " ops before SIGKILL; " + lost.size() + " of them are not in the survivors' log");
+        assertEquals(Set.of(), lost, "ops acknowledged by p" + victim.index()
+            + " before its SIGKILL but lost");
       }
       for (Member m : survivors) {
         m.send("EXIT");

@@ -74,6 +74,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   static final String TICK_TIMER = "membership-tick";
   static final String RETRANSMIT_TIMER = "membership-retransmit";
   static final String APP_TIMER = "membership-app";
+  static final String PROGRESS_TIMER = "membership-progress";
+  /** How soon after receiving messages a member reports it holds them (their senders wait). */
+  static final long PROGRESS_DELAY_NANOS = 1_000_000L;
 
   /** Which rules this core follows; the broken variants exist to show the checkers can fail. */
   public enum Variant {
@@ -87,7 +90,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     /** Delivers total-order messages on arrival, without waiting for the sequencer. */
     TOTAL_ON_RECEIPT,
     /** A joiner starts from its own empty state instead of the state transfer it receives. */
-    SKIP_STATE_TRANSFER
+    SKIP_STATE_TRANSFER,
+    /** Reports a submit done once applied here, before every member holds it (non-uniform). */
+    ACK_ON_APPLY
   }
 
   // ------------------------------------------------------------------ requests
@@ -210,8 +215,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private final Map<NodeId, java.util.ArrayDeque<App>> kept = new TreeMap<>();
   private final Map<NodeId, Map<NodeId, Long>> peerReceived = new HashMap<>();
   private final Map<NodeId, Long> peerTotalDelivered = new HashMap<>();
-  // this member's own messages in this view waiting to be applied here: seq -> submit token
-  private final Map<Long, Object> ownTokens = new HashMap<>();
+  // this member's own submitted messages in this view, by seq, until their outcome is reported
+  private final Map<Long, OwnOp> own = new LinkedHashMap<>();
+  private boolean progressTimerSet; // a progress report to the view is due shortly
   private final java.util.ArrayDeque<Submit> queued = new java.util.ArrayDeque<>();
   private long awaitingState; // a joiner waits for the state of this view (0: has state)
   private final List<App> heldForState = new ArrayList<>();
@@ -351,6 +357,10 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
           out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER,
               settings.links().retransmitIntervalNanos()));
         }
+        case PROGRESS_TIMER -> {
+          progressTimerSet = false;
+          reportProgress();
+        }
         case APP_TIMER -> {
           multicastApp(out);
           out.add(new Effect.SetTimer<>(APP_TIMER, settings.appIntervalNanos()));
@@ -381,6 +391,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       detector.heartbeat(from, now);
       for (MemberWire w : links.receive(from, m.payload())) {
         receive(from, seen, w, now, out);
+      }
+      if (!own.isEmpty()) {
+        completeStable(out); // the frame may have carried progress
       }
     }
     return out;
@@ -538,7 +551,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
       Submit submit = queued.pollFirst();
       App app = new App(view.id(), self, nextSeq++, submit.total(), submit.payload());
-      ownTokens.put(app.seq(), submit.token());
+      own.put(app.seq(), new OwnOp(submit.token(), app.total()));
       multicast(app, out);
     }
   }
@@ -550,6 +563,85 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
     }
     receiveInOrder(app, out); // its own message, like any other
+  }
+
+  /**
+   * A submitted message of this member, until its outcome is reported. It completes once it is
+   * applied here <i>and</i> every member of the view reported (in its progress) that it holds it
+   * for the flush — for a total-order one, that it applied it, so its place is known everywhere.
+   * Then whichever survivors form the next view hold it and the flush delivers it to all of
+   * them: an acknowledged operation outlives the crash of the member that acknowledged it. (A
+   * transport acknowledgement would not do: a member may receive a message after promising a
+   * flush that leaves it out.)
+   */
+  private static final class OwnOp {
+    final Object token;
+    final boolean total;
+    boolean applied;
+    long place; // a total-order one's place in the view's sequence, once applied
+    Object result;
+
+    OwnOp(Object token, boolean total) {
+      this.token = token;
+      this.total = total;
+    }
+  }
+
+  /** Reports, in order, the own messages applied here and held by every member. */
+  private void completeStable(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || promised != null) {
+      return; // a change is under way: the install settles them
+    }
+    for (var it = own.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, OwnOp> e = it.next();
+      OwnOp op = e.getValue();
+      if (!op.applied) {
+        return;
+      }
+      for (NodeId n : view.members()) {
+        if (n.equals(self)) {
+          continue;
+        }
+        if (op.total ? peerTotalDelivered.getOrDefault(n, 0L) < op.place
+            : peerReceived.getOrDefault(n, Map.of()).getOrDefault(self, 0L) < e.getKey()) {
+          return; // n has not reported it yet
+        }
+      }
+      out.add(new Effect.Deliver<>(new SubmitDone(op.token, op.result)));
+      it.remove();
+    }
+  }
+
+  /** After receiving messages, report progress to the view soon (members wait for it). */
+  private void progressSoon(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (!progressTimerSet && view != null) {
+      progressTimerSet = true;
+      out.add(new Effect.SetTimer<>(PROGRESS_TIMER, PROGRESS_DELAY_NANOS));
+    }
+  }
+
+  private void reportProgress() {
+    if (view == null) {
+      return;
+    }
+    Heartbeat progress = new Heartbeat(view.id(), receivedSeq, totalDelivered);
+    for (NodeId n : view.members()) {
+      if (!n.equals(self)) {
+        send(n, progress);
+      }
+    }
+  }
+
+  /**
+   * The view ends with this member in the next one (or leaving gracefully): the flush delivered
+   * its messages to every survivor, so those applied here are done; the rest failed.
+   */
+  private void settleOwn(String whyNotApplied, List<Effect<LinkFrame<MemberWire>>> out) {
+    for (OwnOp op : own.values()) {
+      out.add(new Effect.Deliver<>(op.applied ? new SubmitDone(op.token, op.result)
+          : new SubmitFailed(op.token, new IllegalStateException(whyNotApplied))));
+    }
+    own.clear();
   }
 
   private void multicastApp(List<Effect<LinkFrame<MemberWire>>> out) {
@@ -660,6 +752,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     receivedSeq.put(app.sender(), app.seq());
     kept.computeIfAbsent(app.sender(), k -> new java.util.ArrayDeque<>()).addLast(app);
+    if (!app.sender().equals(self)) {
+      progressSoon(out); // its sender waits to hear that every member holds it
+    }
     if (!app.total() || variant == Variant.TOTAL_ON_RECEIPT) {
       deliver(app, out);
       return;
@@ -707,6 +802,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
       totalDelivered++;
       deliver(app, out);
+      progressSoon(out);
     }
   }
 
@@ -718,9 +814,16 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     Object result = state.apply(app);
     out.add(new Effect.Deliver<>(new Delivered(app, result)));
     if (app.sender().equals(self)) {
-      Object token = ownTokens.remove(app.seq());
-      if (token != null) {
-        out.add(new Effect.Deliver<>(new SubmitDone(token, result)));
+      OwnOp op = own.get(app.seq());
+      if (op != null) {
+        op.applied = true;
+        op.place = totalDelivered; // for a total-order one, its place (it was just counted)
+        op.result = result;
+        if (variant == Variant.ACK_ON_APPLY) {
+          own.remove(app.seq());
+          out.add(new Effect.Deliver<>(new SubmitDone(op.token, result)));
+        }
+        completeStable(out);
       }
     }
   }
@@ -840,7 +943,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       flush(p, out);
     }
     heldForState.clear(); // still without state: the next view's transfer replaces these
-    failOwn(self + " moved to view " + next.id() + " before its operation was applied here;"
+    settleOwn(self + " moved to view " + next.id() + " before its operation was applied here;"
         + " other members may or may not apply it", out);
     List<MemberWire> later = new ArrayList<>(early);
     installed(p, now, out);
@@ -952,8 +1055,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     viewFloor = Math.max(viewFloor, view.id());
     String why = self + " was removed from view " + view.id() + " " + view.members();
     failQueued(() -> new NoQuorumException(why + " before the operation was sent; it was not"), out);
-    failOwn(why + " before the operation was delivered here; other members may or may not"
-        + " apply it", out);
+    failOwn(why + " before every member confirmed the operation; other members may or may"
+        + " not apply it", out);
     if (!blockedReported) {
       blockedReported = true;
       out.add(new Effect.Deliver<>(new Blocked(why + "; it is joining again")));
@@ -971,7 +1074,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     long last = view == null ? viewFloor : view.id();
     String why = self + " left the group";
     failQueued(() -> new IllegalStateException(why + " before the operation was sent"), out);
-    failOwn(why + " before the operation was delivered here", out);
+    settleOwn(why + " before the operation was applied here", out); // its Leave came last
     if (view != null) {
       endView();
     }
@@ -980,11 +1083,12 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     out.add(new Effect.Deliver<>(new Left(last)));
   }
 
+  /** Removed from the view: what was not confirmed everywhere may or may not survive. */
   private void failOwn(String why, List<Effect<LinkFrame<MemberWire>>> out) {
-    for (Object token : ownTokens.values()) {
-      out.add(new Effect.Deliver<>(new SubmitFailed(token, new IllegalStateException(why))));
+    for (OwnOp op : own.values()) {
+      out.add(new Effect.Deliver<>(new SubmitFailed(op.token, new IllegalStateException(why))));
     }
-    ownTokens.clear();
+    own.clear();
   }
 
   /** Drops all per-view state: deliveries, the change in progress, what heartbeats told. */

@@ -96,6 +96,73 @@ public final class MembershipCheckers {
     };
   }
 
+  /**
+   * Acknowledged operations survive: a message whose submit was reported done (at any member,
+   * even one that crashed right after) is delivered in its view by every member that moves on
+   * from that view. The workload's submit tokens are {@code workload-<n>} with n in the payload.
+   */
+  public static Checker<LinkFrame<MemberWire>> acknowledgedSurvive() {
+    return new Checker<>() {
+      private final Map<String, Map<Long, MemberWire.App>> ownByNumber = new HashMap<>();
+      private final Map<Long, Set<MemberWire.App>> acked = new HashMap<>(); // by view
+      private final Map<String, Long> currentView = new HashMap<>();
+      private final Map<String, Set<MemberWire.App>> deliveredInView = new HashMap<>();
+      // per view, what each member that moved on from it had delivered there
+      private final Map<Long, Map<String, Set<MemberWire.App>>> movedOn = new HashMap<>();
+
+      @Override
+      public String name() {
+        return "acknowledged-survive";
+      }
+
+      @Override
+      public Optional<String> afterStep(Step<LinkFrame<MemberWire>> step,
+          Execution<LinkFrame<MemberWire>> exec) {
+        String me = who(step);
+        for (Object o : step.delivered()) {
+          if (o instanceof MembershipCore.Delivered d) {
+            deliveredInView.computeIfAbsent(me, k -> new LinkedHashSet<>()).add(d.app());
+            if (d.app().sender().equals(step.node()) && d.app().payload().length == 8) {
+              long n = java.nio.ByteBuffer.wrap(d.app().payload()).getLong();
+              ownByNumber.computeIfAbsent(me, k -> new HashMap<>()).put(n, d.app());
+            }
+          } else if (o instanceof MembershipCore.SubmitDone done
+              && done.token() instanceof String t && t.startsWith("workload-")) {
+            long n = Long.parseLong(t.substring("workload-".length()));
+            MemberWire.App app = ownByNumber.getOrDefault(me, Map.of()).get(n);
+            if (app == null) {
+              return Optional.of(me + " reported " + t + " done without applying it");
+            }
+            acked.computeIfAbsent(app.viewId(), k -> new LinkedHashSet<>()).add(app);
+            for (Map.Entry<String, Set<MemberWire.App>> m
+                : movedOn.getOrDefault(app.viewId(), Map.of()).entrySet()) {
+              if (!m.getValue().contains(app)) {
+                return Optional.of(me + " reported " + app + " done, but " + m.getKey()
+                    + " had already moved on from view " + app.viewId() + " without it");
+              }
+            }
+          } else if (o instanceof MembershipCore.Installed i) {
+            Long previous = currentView.get(me);
+            Set<MemberWire.App> mine = deliveredInView.getOrDefault(me, Set.of());
+            if (previous != null && previous == i.view().id() - 1
+                && !i.joined().contains(step.node())) {
+              for (MemberWire.App a : acked.getOrDefault(previous, Set.of())) {
+                if (!mine.contains(a)) {
+                  return Optional.of(me + " moved from view " + previous + " to " + i.view().id()
+                      + " without " + a + ", which its sender had reported done");
+                }
+              }
+              movedOn.computeIfAbsent(previous, k -> new HashMap<>()).put(me, mine);
+            }
+            currentView.put(me, i.view().id());
+            deliveredInView.put(me, new LinkedHashSet<>());
+          }
+        }
+        return Optional.empty();
+      }
+    };
+  }
+
   /** At most one view per view id: whoever installs id v installs the same members. */
   public static Checker<LinkFrame<MemberWire>> oneViewPerId() {
     return new Checker<>() {

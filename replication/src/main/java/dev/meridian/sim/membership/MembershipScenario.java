@@ -26,7 +26,8 @@ import java.util.Set;
  * even seeds by phi accrual, which may suspect sooner); a third of the messages ask for total
  * order. Messages are applied to a replicated digest ({@link DigestState}) that restarted members
  * receive by state transfer. Checked: one view per id, virtual synchrony, total order within
- * each view, equal replicated state at every view boundary, and — once everything heals — a
+ * each view, equal replicated state at every view boundary, that every submit reported done
+ * survives (even its sender's crash), and — once everything heals — a
  * single view holding exactly the live nodes.
  */
 public final class MembershipScenario implements Scenario {
@@ -39,6 +40,7 @@ public final class MembershipScenario implements Scenario {
           .add("virtual-synchrony", MembershipCheckers::virtualSynchrony)
           .add("total-order", MembershipCheckers::totalOrder)
           .add("replicated-state", MembershipCheckers::replicatedState)
+          .add("acknowledged-survive", MembershipCheckers::acknowledgedSurvive)
           .add("liveness", MembershipCheckers::liveness);
 
   private final MembershipCore.Variant variant;
