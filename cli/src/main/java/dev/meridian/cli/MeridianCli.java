@@ -3,6 +3,7 @@ package dev.meridian.cli;
 import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.examples.ClocksDemo;
+import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
 import dev.meridian.sim.Scenario;
 import dev.meridian.sim.ScenarioRunner;
@@ -115,7 +116,9 @@ public final class MeridianCli implements Runnable {
   @Command(name = "demo", mixinStandardHelpOptions = true,
       description = "Run the demo: a simulated run of three processes with Lamport and vector"
           + " timestamps and which events happened before which; then three members over gRPC"
-          + " on 127.0.0.1 updating one replicated map at once, and converging.")
+          + " on 127.0.0.1 updating one replicated map at once, and converging; then a replicated"
+          + " lock table in total order: a member killed, a view change, and its rejoin with a"
+          + " state transfer.")
   static final class Demo implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -131,7 +134,11 @@ public final class MeridianCli implements Runnable {
       out.println("---");
       out.println();
       boolean map = ReplicatedMapDemo.run(out);
-      return clocks && map ? 0 : 1;
+      out.println();
+      out.println("---");
+      out.println();
+      boolean membership = MembershipDemo.run(out);
+      return clocks && map && membership ? 0 : 1;
     }
   }
 
