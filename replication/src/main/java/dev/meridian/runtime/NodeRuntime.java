@@ -5,6 +5,7 @@ import dev.meridian.core.Effect;
 import dev.meridian.core.Event;
 import dev.meridian.core.Now;
 import dev.meridian.core.ProtocolCore;
+import dev.meridian.core.PeerUnreachable;
 import dev.meridian.transport.Transport;
 import java.time.Duration;
 import java.time.Instant;
@@ -198,7 +199,17 @@ public final class NodeRuntime<M> implements AutoCloseable {
     // On the core thread, transport first: the Start event's own sends need a started transport,
     // and a frame that arrives meanwhile queues a turn behind this task, so Start comes first.
     Future<?> starting = coreExecutor.submit(() -> {
-      transport.start(this::onFrame);
+      transport.start(new Transport.FrameHandler() {
+        @Override
+        public void onFrame(NodeId from, byte[] frame) {
+          NodeRuntime.this.onFrame(from, frame);
+        }
+
+        @Override
+        public void onPeerUnreachable(NodeId peer) {
+          offer(new PeerUnreachable(peer)); // dropped when the queue is full: only a hint
+        }
+      });
       handle(new Event.Start<>(now()));
       flushTurn();
     });
@@ -444,7 +455,21 @@ public final class NodeRuntime<M> implements AutoCloseable {
     }
     timers.remove(name);
     timersFired.increment();
-    if (handle(new Event.Timer<>(name, now()))) {
+    // Frames that arrived before the timer fired are handled first: a failure detector's tick
+    // must not judge a peer silent while its heartbeats wait in the inbox behind a burst.
+    Now now = now();
+    for (int pending = inboxSize.get(); pending > 0; pending--) {
+      Inbound in = inbox.poll();
+      if (in == null) {
+        break;
+      }
+      inboxSize.decrementAndGet();
+      M message = decode(in);
+      if (message != null && !handle(new Event.Message<>(in.from(), message, now))) {
+        return;
+      }
+    }
+    if (handle(new Event.Timer<>(name, now))) {
       flushTurn();
     }
   }

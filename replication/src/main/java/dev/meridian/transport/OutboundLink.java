@@ -167,12 +167,15 @@ final class OutboundLink {
     });
   }
 
+  private boolean everReady; // a stream to the peer was up at least once. Link thread.
+
   private void onReady(Stream s) {
     if (s != current) {
       return;
     }
     if (s.readyAtNanos == 0) {
       s.readyAtNanos = System.nanoTime();
+      everReady = true;
       if (failures > 0) {
         GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " is up again at "
             + address + " (stream epoch " + s.epoch + ")");
@@ -260,6 +263,17 @@ final class OutboundLink {
     if (s.readyAtNanos != 0
         && System.nanoTime() - s.readyAtNanos >= settings.reconnectMaxNanos()) {
       failures = 0; // it had been healthy for a while: a fresh failure, so start fast again
+    }
+    // A reconnection refused after the link had been up: the peer's process is gone (at
+    // start-up the port is closed only because the peer is not running yet: no hint then).
+    if (everReady && s.readyAtNanos == 0 && status.getCode() == Status.Code.UNAVAILABLE) {
+      Transport.FrameHandler handler = owner.handler();
+      if (handler != null) {
+        GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " at " + address
+            + ": connection refused after it had been up (" + status.getDescription()
+            + "); telling the runtime the peer looks gone");
+        handler.onPeerUnreachable(peer); // the connection itself failed: nobody listens there
+      }
     }
     scheduleReconnect(status, s.epoch);
   }

@@ -41,6 +41,14 @@ public interface Transport extends AutoCloseable {
      * @param frame the frame's bytes, a fresh array the handler may keep
      */
     void onFrame(NodeId from, byte[] frame);
+
+    /**
+     * A hint that {@code peer}'s process is gone: a connection to its address was refused (a
+     * crashed process's port is closed by its kernel). Only a hint — the peer may be restarting
+     * — for a failure detector to act on sooner than silence would. Same threading rules as
+     * {@link #onFrame}.
+     */
+    default void onPeerUnreachable(NodeId peer) {}
   }
 
   /** This member's id. */

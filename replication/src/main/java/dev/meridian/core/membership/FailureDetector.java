@@ -46,6 +46,9 @@ public final class FailureDetector {
     double sum;
     double sumOfSquares;
     long last;
+    boolean heard; // a heartbeat arrived since it was watched
+    long graceUntil; // not suspected before this unless heard from
+    boolean unreachable; // hinted gone, until its next heartbeat
 
     History(int windowSize, long now) {
       this.intervals = new long[windowSize];
@@ -79,8 +82,33 @@ public final class FailureDetector {
    * added gets a full timeout of grace. Watching a peer already watched changes nothing.
    */
   public void watch(NodeId peer, long nowNanos) {
-    requirePeer(peer);
-    watched.putIfAbsent(peer, new History(settings.windowSize(), nowNanos));
+    watch(peer, nowNanos, 0);
+  }
+
+  /**
+   * Like {@link #watch(NodeId, long)}, with {@code graceNanos} more before a peer never heard
+   * from is suspected: founders of a group start one after another, and one that takes a few
+   * seconds to come up is not dead.
+   */
+  public void watch(NodeId peer, long nowNanos, long graceNanos) {
+    if (graceNanos < 0) {
+      throw new IllegalArgumentException("graceNanos must be >= 0, got " + graceNanos);
+    }
+    if (!watched.containsKey(requirePeer(peer))) {
+      watched.put(peer, new History(settings.windowSize(), nowNanos));
+      watched.get(peer).graceUntil = nowNanos + graceNanos;
+    }
+  }
+
+  /**
+   * This node itself was paused (its timer fired far too late: a long GC, a starved CPU): the
+   * silence it measured is its own, not its peers'. Restarts every peer's silence at {@code
+   * nowNanos}, so nobody is suspected for a pause of the judge.
+   */
+  public void selfPaused(long nowNanos) {
+    for (History h : watched.values()) {
+      h.last = Math.max(h.last, nowNanos);
+    }
   }
 
   /** Stops watching {@code peer} (it left the view); unknown peers are ignored. */
@@ -111,6 +139,33 @@ public final class FailureDetector {
     }
     h.add(nowNanos - h.last);
     h.last = nowNanos;
+    h.heard = true;
+    h.unreachable = false;
+  }
+
+  /**
+   * A hint from outside that {@code peer}'s process is gone (its port refuses connections):
+   * suspect it now rather than after the timeout, until its next heartbeat. Ignored for a peer
+   * never heard from since it was watched — at start-up a peer's port is closed until it runs.
+   */
+  public void unreachable(NodeId peer) {
+    History h = watched.get(requirePeer(peer));
+    if (h != null && h.heard) {
+      h.unreachable = true;
+    }
+  }
+
+  /**
+   * Why {@code peer} is suspected at {@code nowNanos}, for messages: its silence, or the
+   * unreachable hint; empty if it is not suspected.
+   */
+  public String why(NodeId peer, long nowNanos) {
+    History h = watched.get(requirePeer(peer));
+    if (h == null || !suspected(peer, nowNanos)) {
+      return "";
+    }
+    return h.unreachable ? "its port refuses connections"
+        : "silent for " + (nowNanos - h.last) / 1_000_000 + " ms";
   }
 
   /** Whether {@code peer} is suspected at {@code nowNanos}; false for peers not watched. */
@@ -120,7 +175,10 @@ public final class FailureDetector {
       return false;
     }
     long silence = nowNanos - h.last;
-    if (silence > settings.suspectAfterNanos()) {
+    if (!h.heard && nowNanos < h.graceUntil) {
+      return false; // a founder still starting
+    }
+    if (h.unreachable || silence > settings.suspectAfterNanos()) {
       return true; // the hard bound, for both kinds
     }
     // Phi only once the history says something: a member just watched (or just joined) is held

@@ -75,6 +75,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   static final String RETRANSMIT_TIMER = "membership-retransmit";
   static final String APP_TIMER = "membership-app";
   static final String PROGRESS_TIMER = "membership-progress";
+  /** A founder not heard from yet is suspected after this many suspicion timeouts, not one. */
+  static final int FOUNDER_GRACE_TIMEOUTS = 4;
   /** How soon after receiving messages a member reports it holds them (their senders wait). */
   static final long PROGRESS_DELAY_NANOS = 1_000_000L;
 
@@ -260,6 +262,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private boolean blockedReported; // a Blocked was delivered and no Unblocked since
   private boolean inMinority; // this member sees less than a majority of its view: it blocks
   private int reachableCount; // of my view's members, at the last tick
+  private long lastTick; // when that was
   private String outdatedBy; // evidence that the group moved past my view, or null
 
   /**
@@ -335,9 +338,14 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       return out;
     }
     if (event instanceof Event.Request<LinkFrame<MemberWire>> r) {
-      request(r.request(), out);
+      request(r.request(), now, out);
     } else if (event instanceof Event.Start<LinkFrame<MemberWire>>) {
       if (view != null) {
+        for (NodeId n : view.members()) {
+          if (!n.equals(self)) { // founders start one by one: more grace for the first contact
+            detector.watch(n, now, FOUNDER_GRACE_TIMEOUTS * settings.detector().suspectAfterNanos());
+          }
+        }
         installed(view, now, out);
         out.add(new Effect.Deliver<>(new Installed(view, view.members(), Set.of(), Set.of())));
       }
@@ -362,7 +370,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
           reportProgress();
         }
         case APP_TIMER -> {
-          multicastApp(out);
+          multicastApp(now, out);
           out.add(new Effect.SetTimer<>(APP_TIMER, settings.appIntervalNanos()));
         }
         default -> { }
@@ -410,6 +418,12 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private void tick(long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    long interval = settings.detector().heartbeatIntervalNanos();
+    if (lastTick != 0 && now - lastTick
+        > Math.max(3 * interval, settings.detector().suspectAfterNanos() / 2)) {
+      detector.selfPaused(now); // this member was stalled: it cannot judge who was silent
+    }
+    lastTick = now;
     if (view == null) {
       for (NodeId n : universe) {
         if (!n.equals(self)) {
@@ -453,6 +467,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       String reason = noQuorum(reachable.size());
       out.add(new Effect.Deliver<>(new Blocked(reason)));
       failQueued(() -> new NoQuorumException(reason), out);
+      // Sent but not confirmed by every member: they would wait for as long as the partition
+      // lasts. Their fate is open — applied everywhere if this view heals, lost if not.
+      failOwn(reason + "; the operation was sent and may or may not be applied", out);
     } else if (!inMinority && blockedReported && promised == null) {
       blockedReported = false;
       out.add(new Effect.Deliver<>(new Unblocked(view.id())));
@@ -461,15 +478,28 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   }
 
   private String noQuorum(int reachable) {
+    StringBuilder out = new StringBuilder();
+    for (NodeId n : view.members()) {
+      String why = restarted.contains(n) ? "restarted"
+          : n.equals(self) ? "" : detector.why(n, lastTick);
+      if (!why.isEmpty()) {
+        out.append(out.length() == 0 ? " (" : ", ").append(n).append(": ").append(why);
+      }
+    }
     return self + " reaches only " + reachable + " of the " + view.size() + " members of view "
         + view.id() + " " + view.members() + "; a majority (" + (view.size() / 2 + 1)
-        + ") is needed";
+        + ") is needed" + (out.length() == 0 ? "" : out + ")");
   }
 
   // ------------------------------------------------------------------ requests
 
-  private void request(Object request, List<Effect<LinkFrame<MemberWire>>> out) {
-    if (request instanceof Submit submit) {
+  private void request(Object request, long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (request instanceof dev.meridian.core.PeerUnreachable hint) {
+      if (view != null && view.contains(hint.peer()) && !hint.peer().equals(self)) {
+        detector.unreachable(hint.peer());
+        tick(now, out); // act on it now, not at the next heartbeat
+      }
+    } else if (request instanceof Submit submit) {
       RuntimeException refusal = refusal();
       if (refusal != null) {
         out.add(new Effect.Deliver<>(new SubmitFailed(submit.token(), refusal)));
@@ -644,7 +674,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     own.clear();
   }
 
-  private void multicastApp(List<Effect<LinkFrame<MemberWire>>> out) {
+  private void multicastApp(long now, List<Effect<LinkFrame<MemberWire>>> out) {
     if (view == null || promised != null || inMinority || outdatedBy != null) {
       return; // joining, flushing, or cut off from a majority: no new messages in this view
     }
@@ -655,7 +685,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     long n = ++workloadSubmits; // through the submit path, as an application's would go
     byte[] payload = ByteBuffer.allocate(8).putLong(n).array();
-    request(new Submit(payload, random.nextInt(3) == 0, "workload-" + n), out);
+    request(new Submit(payload, random.nextInt(3) == 0, "workload-" + n), now, out);
   }
 
   // ------------------------------------------------------------------ receiving

@@ -31,6 +31,20 @@ class FailureDetectorTest {
   }
 
   @Test
+  void anUnreachableHintSuspectsAPeerHeardFromAtOnceUntilItsNextHeartbeat() {
+    FailureDetector d = new FailureDetector(DetectorSettings.defaults()); // 100 ms, 1 s
+    d.watch(B, 0);
+    d.watch(C, 0);
+    d.unreachable(C); // never heard from: at start-up a port is closed until the peer runs
+    assertFalse(d.suspected(C, 10 * MS));
+    d.heartbeat(B, 100 * MS);
+    d.unreachable(B);
+    assertTrue(d.suspected(B, 101 * MS), "heard from, then its port refused: suspected now");
+    d.heartbeat(B, 150 * MS);
+    assertFalse(d.suspected(B, 151 * MS), "a heartbeat clears the hint: it was restarting");
+  }
+
+  @Test
   void phiRisesWithSilenceAndSuspectsEarlierThanTheHardBoundOnARegularHistory() {
     FailureDetector d = new FailureDetector(DetectorSettings.phiAccrual());
     d.watch(B, 0);
