@@ -45,6 +45,8 @@ class MembershipScenarioTest {
     "NO_MAJORITY, one-view-per-id",
     "IGNORE_JOINS, liveness",
     "TOTAL_ON_RECEIPT, total-order",
+    "SKIP_STATE_TRANSFER, replicated-state",
+    "ACK_ON_APPLY, acknowledged-survive",
   })
   void brokenMembershipIsCaught(Variant variant, String checker) {
     MembershipScenario broken = new MembershipScenario(variant, Set.of(checker));
