@@ -164,23 +164,7 @@ public final class GroupMemberBuilder {
   }
 
   GroupMemberConfig config() {
-    if (nodeId == null) {
-      throw new IllegalStateException("nodeId is required");
-    }
-    if (peers.isEmpty()) {
-      throw new IllegalStateException("at least one peer is required");
-    }
-    if (peers.containsKey(nodeId)) {
-      throw new IllegalStateException("node " + nodeId + " is listed as its own peer");
-    }
-    String listen = listenAddress != null ? listenAddress : "127.0.0.1:0";
-    boolean memory = listen.startsWith("memory:");
-    for (Map.Entry<NodeId, String> p : peers.entrySet()) {
-      if (p.getValue().startsWith("memory:") != memory) {
-        throw new IllegalStateException("peer " + p.getKey() + " at " + p.getValue()
-            + " uses another transport than this member's listen address " + listen);
-      }
-    }
+    String listen = ReplicaBuilder.checkMembers(nodeId, listenAddress, peers);
     Duration heartbeat = or(heartbeatInterval, Duration.ofMillis(100));
     Duration suspect = or(suspectAfter, Duration.ofSeconds(1));
     if (suspect.compareTo(heartbeat) <= 0) {

@@ -149,6 +149,19 @@ public final class ReplicaBuilder {
   }
 
   ReplicaConfig config() {
+    String listen = checkMembers(nodeId, listenAddress, peers);
+    return new ReplicaConfig(nodeId, listen, peers,
+        or(sendBufferPerPeer, 4096), or(pendingCapacity, 16_384), or(stabilityCapacity, 16_384),
+        or(maxQueuedSubmits, 10_000),
+        or(retransmitInterval, Duration.ofMillis(50)), or(gossipInterval, Duration.ofMillis(20)),
+        or(maxClockOffset, Duration.ofMillis(500)), or(readTimeout, Duration.ofSeconds(10)));
+  }
+
+  /**
+   * Checks what every member's builder needs: an id, peers other than itself, and one transport
+   * for all addresses. Returns the listen address, defaulted to an ephemeral loopback port.
+   */
+  static String checkMembers(NodeId nodeId, String listenAddress, Map<NodeId, String> peers) {
     if (nodeId == null) {
       throw new IllegalStateException("nodeId is required");
     }
@@ -166,11 +179,7 @@ public final class ReplicaBuilder {
             + " uses another transport than this member's listen address " + listen);
       }
     }
-    return new ReplicaConfig(nodeId, listen, peers,
-        or(sendBufferPerPeer, 4096), or(pendingCapacity, 16_384), or(stabilityCapacity, 16_384),
-        or(maxQueuedSubmits, 10_000),
-        or(retransmitInterval, Duration.ofMillis(50)), or(gossipInterval, Duration.ofMillis(20)),
-        or(maxClockOffset, Duration.ofMillis(500)), or(readTimeout, Duration.ofSeconds(10)));
+    return listen;
   }
 
   private static ReplicaFactory factory() {

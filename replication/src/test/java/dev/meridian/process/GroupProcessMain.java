@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class GroupProcessMain {
   private GroupProcessMain() {}
 
-  /** The replicated log. */
-  static final class Log implements StateMachine<List<String>, String, Integer> {
+  /** A replicated log of strings: order-sensitive; applying returns the entry's position. */
+  public static final class Log implements StateMachine<List<String>, String, Integer> {
     @Override
     public List<String> initialState() {
       return new ArrayList<>();

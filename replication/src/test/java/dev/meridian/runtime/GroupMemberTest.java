@@ -8,18 +8,15 @@ import dev.meridian.NodeId;
 import dev.meridian.membership.MembershipListener;
 import dev.meridian.membership.NoQuorumException;
 import dev.meridian.membership.ViewChange;
-import dev.meridian.replica.Codec;
+import dev.meridian.process.GroupProcessMain.Log;
 import dev.meridian.replica.GroupMember;
 import dev.meridian.replica.GroupMemberBuilder;
 import dev.meridian.replica.Ordering;
-import dev.meridian.replica.StateMachine;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -34,42 +31,6 @@ import org.junit.jupiter.api.Timeout;
 /** {@link GroupMember}: total order, view changes, state transfer, leave and blocking. */
 class GroupMemberTest {
   private static final List<NodeId> IDS = List.of(NodeId.of("a"), NodeId.of("b"), NodeId.of("c"));
-
-  /** An order-sensitive state: a log of strings; applying returns the entry's position. */
-  static final class LogMachine implements StateMachine<List<String>, String, Integer> {
-    @Override
-    public List<String> initialState() {
-      return new ArrayList<>();
-    }
-
-    @Override
-    public Integer apply(List<String> state, String op, NodeId origin) {
-      state.add(op);
-      return state.size() - 1;
-    }
-
-    @Override
-    public Codec<String> opCodec() {
-      return Codec.utf8();
-    }
-
-    @Override
-    public Codec<List<String>> stateCodec() {
-      return new Codec<>() {
-        @Override
-        public byte[] encode(List<String> value) {
-          return String.join("\n", value).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public List<String> decode(byte[] bytes) {
-          return bytes.length == 0 ? new ArrayList<>()
-              : new ArrayList<>(Arrays.asList(new String(bytes, StandardCharsets.UTF_8)
-                  .split("\n", -1)));
-        }
-      };
-    }
-  }
 
   /** Records what a member's listener heard. */
   static final class Events implements MembershipListener {
@@ -95,7 +56,7 @@ class GroupMemberTest {
 
   private static GroupMemberBuilder builder(int i, Function<Integer, String> address) {
     GroupMemberBuilder b = GroupMember.builder().nodeId(IDS.get(i)).listen(address.apply(i))
-        .heartbeatInterval(Duration.ofMillis(50)).suspectAfter(Duration.ofMillis(1000));
+        .heartbeatInterval(Duration.ofMillis(50)).suspectAfter(Duration.ofMillis(3000));
     for (int j = 0; j < IDS.size(); j++) {
       if (j != i) {
         b.peer(IDS.get(j), address.apply(j));
@@ -125,7 +86,7 @@ class GroupMemberTest {
     List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
-        m.add(builder(i, address).listener(events.get(i)).stateMachine(new LogMachine()).start());
+        m.add(builder(i, address).listener(events.get(i)).stateMachine(new Log()).start());
       }
       // Founders that start apart may first remove each other (a late one rejoins): wait for
       // one view with all three.
@@ -177,7 +138,7 @@ class GroupMemberTest {
       assertEquals(size, (int) m.get(1).submit("after-crash").get(10, TimeUnit.SECONDS));
 
       // c comes back as a new process: it joins, receives the state, then the live stream.
-      m.set(2, builder(2, address).join().stateMachine(new LogMachine()).start());
+      m.set(2, builder(2, address).join().stateMachine(new Log()).start());
       assertEquals(3, m.get(2).view().orElseThrow().size());
       assertEquals(log(m.get(0)), log(m.get(2)), "state transfer");
       assertEquals(size + 1, (int) m.get(2).submit("from-new-c").get(10, TimeUnit.SECONDS));
@@ -206,9 +167,9 @@ class GroupMemberTest {
     Events events = new Events();
     List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
     try {
-      m.add(builder(0, address).listener(events).stateMachine(new LogMachine()).start());
-      m.add(builder(1, address).stateMachine(new LogMachine()).start());
-      m.add(builder(2, address).stateMachine(new LogMachine()).start());
+      m.add(builder(0, address).listener(events).stateMachine(new Log()).start());
+      m.add(builder(1, address).stateMachine(new Log()).start());
+      m.add(builder(2, address).stateMachine(new Log()).start());
       // A founder that starts before its peers may block until it hears from them: retry.
       await(() -> {
         try {
@@ -247,7 +208,7 @@ class GroupMemberTest {
     assertTrue(assertThrows(IllegalStateException.class,
         () -> GroupMember.builder().nodeId(IDS.get(0)).listen("memory:x").peer(IDS.get(1), "memory:x")
             .heartbeatInterval(Duration.ofSeconds(2)).suspectAfter(Duration.ofSeconds(1))
-            .stateMachine(new LogMachine()).start()).getMessage().contains("suspectAfter"));
+            .stateMachine(new Log()).start()).getMessage().contains("suspectAfter"));
   }
 
   @Test
@@ -256,8 +217,8 @@ class GroupMemberTest {
     Function<Integer, String> address = i -> "memory:group-bad-input";
     List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
     try {
-      m.add(builder(0, address).maxOperationBytes(8).stateMachine(new LogMachine()).start());
-      m.add(builder(1, address).stateMachine(new LogMachine()).start());
+      m.add(builder(0, address).maxOperationBytes(8).stateMachine(new Log()).start());
+      m.add(builder(1, address).stateMachine(new Log()).start());
       assertTrue(assertThrows(IllegalArgumentException.class,
           () -> m.get(0).submit("nine bytes")).getMessage().contains("maxOperationBytes 8"));
       m.get(0).halt();
