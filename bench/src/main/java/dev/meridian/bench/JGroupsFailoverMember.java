@@ -135,7 +135,7 @@ public final class JGroupsFailoverMember {
     if (lifetimeSeconds < 1) {
       usage("MAX_LIFETIME_SECONDS must be at least 1, got " + lifetimeSeconds);
     }
-    exitAfter(lifetimeSeconds);
+    exitAfter("JGroupsFailoverMember", lifetimeSeconds);
     exitWithParent();
     LogDeduplication.install();
 
@@ -171,20 +171,22 @@ public final class JGroupsFailoverMember {
     System.exit(2);
   }
 
-  private static void exitAfter(long seconds) {
+  /** Halts this JVM {@code seconds} from now (a member process's maximum lifetime). */
+  static void exitAfter(String who, long seconds) {
     Thread t = new Thread(() -> {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       for (long left; (left = deadline - System.nanoTime()) > 0; ) {
         LockSupport.parkNanos(left);
       }
-      System.err.println("JGroupsFailoverMember: lifetime of " + seconds + " s is over; exiting");
+      System.err.println(who + ": lifetime of " + seconds + " s is over; exiting");
       Runtime.getRuntime().halt(0);
     }, "failover-member-lifetime");
     t.setDaemon(true);
     t.start();
   }
 
-  private static void exitWithParent() {
+  /** Halts this JVM once the process that started it is gone. */
+  static void exitWithParent() {
     Optional<ProcessHandle> parent = ProcessHandle.current().parent();
     if (parent.isEmpty()) {
       return;

@@ -2,6 +2,7 @@ package dev.meridian.cli;
 
 import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClocksBench;
+import dev.meridian.bench.FailoverBench;
 import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
@@ -232,12 +233,17 @@ public final class MeridianCli implements Runnable {
         "Benchmarks: clocks (JMH: VectorClock compare, merge, encode, decode for 3, 16, 128"
             + " members); causal (load generator: three members in one JVM over 127.0.0.1,"
             + " Meridian's causal replication against JGroups, throughput and latency; last line"
-            + " meridian_ops_per_s=<n> jgroups_msgs_per_s=<n> ratio=<r> p50_us=<n> p99_us=<n>)."
+            + " meridian_ops_per_s=<n> jgroups_msgs_per_s=<n> ratio=<r> p50_us=<n> p99_us=<n>);"
+            + " failover (3 members in separate JVMs, one SIGKILLed or frozen: time to the"
+            + " survivors' new view, Meridian against JGroups FD_ALL3; last line"
+            + " meridian_failover_ms=<n> meridian_hang_ms=<n> jgroups_failover_ms=<n>"
+            + " jgroups_hang_ms=<n>)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: clocks, causal.")
+    @Parameters(index = "0", paramLabel = "NAME",
+        description = "Benchmark to run: clocks, causal, failover.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -251,9 +257,14 @@ public final class MeridianCli implements Runnable {
         return CausalBench.run(quick ? CausalBench.Length.QUICK : CausalBench.Length.FULL,
             stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("failover")) {
+        // About four minutes in full (5 kills and 5 freezes per system), ~1 min with --quick.
+        return FailoverBench.run(quick ? FailoverBench.Length.QUICK : FailoverBench.Length.FULL,
+            stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(),
-            "unknown benchmark '" + name + "'; known: clocks, causal");
+            "unknown benchmark '" + name + "'; known: clocks, causal, failover");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));
