@@ -134,14 +134,10 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
   }
 
   private IllegalStateException stopped() {
-    return runtime.failure().isPresent()
-        ? new IllegalStateException(config.nodeId() + " failed: " + runtime.failure().get(),
-            runtime.failure().get())
-        : new IllegalStateException(config.nodeId() + " is closed");
+    return MemberCalls.stopped(runtime, config.nodeId());
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public <R> R read(Function<? super S, R> reader) {
     if (reader == null) {
       throw new IllegalArgumentException("reader must not be null");
@@ -152,20 +148,7 @@ final class CausalReplica<S extends ReplicatedState<O>, O> implements Replica<S,
         result.completeExceptionally(failure);
       }
     });
-    try {
-      return (R) result.get(config.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("read on " + config.nodeId() + " timed out after "
-          + config.readTimeout(), e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException("read on " + config.nodeId() + " failed", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading on " + config.nodeId(), e);
-    }
+    return MemberCalls.awaitRead(result, config.readTimeout(), config.nodeId());
   }
 
   @Override

@@ -249,14 +249,10 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
   }
 
   private IllegalStateException stopped() {
-    return runtime.failure().isPresent()
-        ? new IllegalStateException(config.nodeId() + " failed: " + runtime.failure().get(),
-            runtime.failure().get())
-        : new IllegalStateException(config.nodeId() + " is closed");
+    return MemberCalls.stopped(runtime, config.nodeId());
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public <T> T read(Function<? super S, T> reader) {
     if (reader == null) {
       throw new IllegalArgumentException("reader must not be null");
@@ -265,20 +261,7 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
     if (!runtime.offer(new MembershipCore.Read(() -> reader.apply(state.current), result))) {
       throw stopped();
     }
-    try {
-      return (T) result.get(config.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("read on " + config.nodeId() + " timed out after "
-          + config.readTimeout(), e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException("read on " + config.nodeId() + " failed", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading on " + config.nodeId(), e);
-    }
+    return MemberCalls.awaitRead(result, config.readTimeout(), config.nodeId());
   }
 
   /** The gRPC port this member listens on (useful after listening on port 0), or -1. */

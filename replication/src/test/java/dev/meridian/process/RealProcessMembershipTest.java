@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import dev.meridian.testing.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +66,7 @@ class RealProcessMembershipTest {
   @Timeout(180)
   void survivorsOfTwoKillsInstallOneViewKeepEveryAcknowledgedOpAndConverge(@TempDir Path dir)
       throws Exception {
-    int[] ports = freePorts(MEMBERS);
+    int[] ports = LoopbackPorts.free(MEMBERS);
     List<Member> members = new ArrayList<>();
     try {
       for (int i = 0; i < MEMBERS; i++) {
@@ -214,22 +213,5 @@ class RealProcessMembershipTest {
       }
       Thread.sleep(50);
     }
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
-    return ports;
   }
 }

@@ -12,9 +12,7 @@ import dev.meridian.process.GroupProcessMain.Log;
 import dev.meridian.replica.GroupMember;
 import dev.meridian.replica.GroupMemberBuilder;
 import dev.meridian.replica.Ordering;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.meridian.testing.LoopbackPorts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +78,7 @@ class GroupMemberTest {
   @Test
   @Timeout(60)
   void totalOrderViewChangeRejoinWithStateTransferAndGracefulLeaveOverGrpc() throws Exception {
-    int[] ports = freePorts(3);
+    int[] ports = LoopbackPorts.free(3);
     Function<Integer, String> address = i -> "127.0.0.1:" + ports[i];
     List<Events> events = List.of(new Events(), new Events(), new Events());
     List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
@@ -228,22 +226,5 @@ class GroupMemberTest {
     } finally {
       m.forEach(GroupMember::halt);
     }
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
-    return ports;
   }
 }
