@@ -1,5 +1,9 @@
 package dev.meridian.replica;
 
+import static dev.meridian.replica.ReplicaBuilder.or;
+import static dev.meridian.replica.ReplicaBuilder.requireNonNull;
+import static dev.meridian.replica.ReplicaBuilder.requireRange;
+
 import dev.meridian.NodeId;
 import dev.meridian.membership.MembershipListener;
 import java.time.Duration;
@@ -46,7 +50,7 @@ public final class GroupMemberBuilder {
     if (nodeId != null) {
       throw new IllegalStateException("nodeId already set to " + nodeId);
     }
-    this.nodeId = nonNull("nodeId", id);
+    this.nodeId = requireNonNull("nodeId", id);
     return this;
   }
 
@@ -61,7 +65,7 @@ public final class GroupMemberBuilder {
 
   /** Another node that may be a member, and its address. Each at most once. */
   public GroupMemberBuilder peer(NodeId id, String address) {
-    nonNull("peer id", id);
+    requireNonNull("peer id", id);
     if (peers.containsKey(id)) {
       throw new IllegalStateException("peer " + id + " already set to " + peers.get(id));
     }
@@ -78,14 +82,14 @@ public final class GroupMemberBuilder {
   /** How often heartbeats are sent, in [1 ms, 10 s]. */
   public GroupMemberBuilder heartbeatInterval(Duration interval) {
     heartbeatInterval = once("heartbeatInterval", heartbeatInterval,
-        range("heartbeatInterval", interval, Duration.ofMillis(1), Duration.ofSeconds(10)));
+        requireRange("heartbeatInterval", interval, Duration.ofMillis(1), Duration.ofSeconds(10)));
     return this;
   }
 
   /** Silence after which a member is suspected, in [2 ms, 10 min]; must exceed the heartbeat. */
   public GroupMemberBuilder suspectAfter(Duration timeout) {
     suspectAfter = once("suspectAfter", suspectAfter,
-        range("suspectAfter", timeout, Duration.ofMillis(2), Duration.ofMinutes(10)));
+        requireRange("suspectAfter", timeout, Duration.ofMillis(2), Duration.ofMinutes(10)));
     return this;
   }
 
@@ -98,47 +102,47 @@ public final class GroupMemberBuilder {
   /** Submits in flight before further submits fail fast, in [1, 1048576]. */
   public GroupMemberBuilder maxQueuedSubmits(int submits) {
     maxQueuedSubmits = once("maxQueuedSubmits", maxQueuedSubmits,
-        range("maxQueuedSubmits", submits, 1, 1 << 20));
+        requireRange("maxQueuedSubmits", submits, 1, 1 << 20));
     return this;
   }
 
   /** The largest encoded operation accepted, in [1, 16 MiB]. */
   public GroupMemberBuilder maxOperationBytes(int bytes) {
     maxOperationBytes = once("maxOperationBytes", maxOperationBytes,
-        range("maxOperationBytes", bytes, 1, 16 << 20));
+        requireRange("maxOperationBytes", bytes, 1, 16 << 20));
     return this;
   }
 
   /** How long {@link GroupMember#read} waits, in [1 ms, 10 min]. */
   public GroupMemberBuilder readTimeout(Duration timeout) {
     readTimeout = once("readTimeout", readTimeout,
-        range("readTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10)));
+        requireRange("readTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10)));
     return this;
   }
 
   /** How long a joiner's start waits to be admitted with its state, in [1 ms, 1 h]. */
   public GroupMemberBuilder joinTimeout(Duration timeout) {
     joinTimeout = once("joinTimeout", joinTimeout,
-        range("joinTimeout", timeout, Duration.ofMillis(1), Duration.ofHours(1)));
+        requireRange("joinTimeout", timeout, Duration.ofMillis(1), Duration.ofHours(1)));
     return this;
   }
 
   /** How long close waits for its graceful leave, in [0, 10 min]. */
   public GroupMemberBuilder leaveTimeout(Duration timeout) {
     leaveTimeout = once("leaveTimeout", leaveTimeout,
-        range("leaveTimeout", timeout, Duration.ZERO, Duration.ofMinutes(10)));
+        requireRange("leaveTimeout", timeout, Duration.ZERO, Duration.ofMinutes(10)));
     return this;
   }
 
   /** Adds a listener of view changes, blocking and unblocking. */
   public GroupMemberBuilder listener(MembershipListener listener) {
-    listeners.add(nonNull("listener", listener));
+    listeners.add(requireNonNull("listener", listener));
     return this;
   }
 
   /** The state machine; ends the settings. Required. */
   public <S, O, R> Starter<S, O, R> stateMachine(StateMachine<S, O, R> machine) {
-    return new Starter<>(this, nonNull("stateMachine", machine));
+    return new Starter<>(this, requireNonNull("stateMachine", machine));
   }
 
   /** The last step: starts the member. */
@@ -186,37 +190,9 @@ public final class GroupMemberBuilder {
     return it.next();
   }
 
-  private static <T> T or(T value, T fallback) {
-    return value != null ? value : fallback;
-  }
-
-  private static <T> T nonNull(String name, T value) {
-    if (value == null) {
-      throw new IllegalArgumentException(name + " must not be null");
-    }
-    return value;
-  }
-
   private static <T> T once(String name, T current, T value) {
     if (current != null) {
       throw new IllegalStateException(name + " already set to " + current);
-    }
-    return value;
-  }
-
-  private static int range(String name, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], got "
-          + value);
-    }
-    return value;
-  }
-
-  private static Duration range(String name, Duration value, Duration min, Duration max) {
-    nonNull(name, value);
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], got "
-          + value);
     }
     return value;
   }

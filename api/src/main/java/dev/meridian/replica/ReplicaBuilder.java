@@ -191,11 +191,11 @@ public final class ReplicaBuilder {
     return it.next();
   }
 
-  private static <T> T or(T value, T fallback) {
+  static <T> T or(T value, T fallback) {
     return value != null ? value : fallback;
   }
 
-  private static <T> T requireNonNull(String name, T value) {
+  static <T> T requireNonNull(String name, T value) {
     if (value == null) {
       throw new IllegalArgumentException(name + " must not be null");
     }
@@ -208,7 +208,7 @@ public final class ReplicaBuilder {
     }
   }
 
-  private static int requireRange(String name, int value, int min, int max) {
+  static int requireRange(String name, int value, int min, int max) {
     if (value < min || value > max) {
       throw new IllegalArgumentException(
           name + " must be in [" + min + ", " + max + "], got " + value);
@@ -216,7 +216,7 @@ public final class ReplicaBuilder {
     return value;
   }
 
-  private static Duration requireRange(String name, Duration value, Duration min, Duration max) {
+  static Duration requireRange(String name, Duration value, Duration min, Duration max) {
     requireNonNull(name, value);
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
       throw new IllegalArgumentException(
