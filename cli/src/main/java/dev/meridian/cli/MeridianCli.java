@@ -3,6 +3,7 @@ package dev.meridian.cli;
 import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.bench.FailoverBench;
+import dev.meridian.bench.TotalBench;
 import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
@@ -237,13 +238,15 @@ public final class MeridianCli implements Runnable {
             + " failover (3 members in separate JVMs, one SIGKILLed or frozen: time to the"
             + " survivors' new view, Meridian against JGroups FD_ALL3; last line"
             + " meridian_failover_ms=<n> meridian_hang_ms=<n> jgroups_failover_ms=<n>"
-            + " jgroups_hang_ms=<n>)."
+            + " jgroups_hang_ms=<n>); total (three members over 127.0.0.1 sending total-order ops,"
+            + " Meridian against JGroups SEQUENCER; last line meridian_total_ops_per_s=<n>"
+            + " jgroups_seq_msgs_per_s=<n> ratio=<r>)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME",
-        description = "Benchmark to run: clocks, causal, failover.")
+        description = "Benchmark to run: clocks, causal, failover, total.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -262,9 +265,15 @@ public final class MeridianCli implements Runnable {
         return FailoverBench.run(quick ? FailoverBench.Length.QUICK : FailoverBench.Length.FULL,
             stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("total")) {
+        // About 4 minutes in full (~16 s with --quick); exit 1 if a run failed, did not converge
+        // or was not totally ordered.
+        return TotalBench.run(quick ? TotalBench.Length.QUICK : TotalBench.Length.FULL,
+            stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(),
-            "unknown benchmark '" + name + "'; known: clocks, causal, failover");
+            "unknown benchmark '" + name + "'; known: clocks, causal, failover, total");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));

@@ -73,7 +73,7 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
     this.runtime = NodeRuntime.<LinkFrame<MemberWire>>builder()
         .core(core)
         .transport(transport)
-        .codec(new MemberFrameCodec())
+        .codec(new MemberFrameCodec(universe))
         .onDeliver(this::onDeliver)
         .onDroppedRequest(this::onDropped)
         .build();
@@ -144,6 +144,9 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
 
   @SuppressWarnings("unchecked")
   private void onDeliver(Object value) {
+    if (value instanceof MembershipCore.Delivered) {
+      return; // one per operation applied, already applied to the state: nothing to do here
+    }
     if (value instanceof MembershipCore.SubmitDone d) {
       inFlight.decrementAndGet();
       CompletableFuture<R> f = (CompletableFuture<R>) d.token();

@@ -1,6 +1,8 @@
 package dev.meridian.runtime;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import dev.meridian.NodeId;
 import dev.meridian.core.link.LinkFrame;
 import dev.meridian.core.membership.MemberWire;
@@ -19,12 +21,19 @@ import dev.meridian.proto.v1.MemberLinkFrame;
 import dev.meridian.proto.v1.MemberMessage;
 import dev.meridian.proto.v1.NackMessage;
 import dev.meridian.proto.v1.NotMemberMessage;
+import dev.meridian.proto.v1.OrderBatchMessage;
 import dev.meridian.proto.v1.OrderMessage;
+import dev.meridian.proto.v1.OrderRun;
 import dev.meridian.proto.v1.PrepareMessage;
 import dev.meridian.proto.v1.PromiseMessage;
 import dev.meridian.proto.v1.ProposalMessage;
 import dev.meridian.proto.v1.ViewMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,24 +45,244 @@ import java.util.Set;
  * ({@code membership.proto}). Decoding is strict: a frame that does not parse, lacks a part a
  * message needs, or names an invalid node id is refused with an {@link IllegalArgumentException}
  * saying what was wrong, and the runtime drops it.
+ *
+ * <p><b>Fast paths.</b> Application messages carry the load, so frames and their {@code
+ * AppMessage}s are written and read by hand, without building protobuf objects: writing produces
+ * exactly the bytes the generated code would (fields in number order, defaults left out), and
+ * reading takes the fast path only for frames laid out that way — known fields with their wire
+ * types, each payload one kind. Everything else (other kinds of payload, unknown fields, a
+ * repeated oneof, malformed input) is read by the generated parser, so what is accepted, and what
+ * it decodes to, is the same either way. Node ids read are interned: the same id arrives as the
+ * same {@link NodeId} instance, which makes the core's map lookups cheap.
+ *
+ * <p>Not thread-safe (it caches): the runtime calls it on its core thread only.
  */
 public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> {
+  // (field number << 3) | wire type; all fit in one byte
+  private static final int FRAME_PAYLOAD_TAG =
+      MemberLinkFrame.PAYLOADS_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int APP_TAG =
+      MemberMessage.APP_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int ORDER_BATCH_TAG =
+      MemberMessage.ORDER_BATCH_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int MAX_INTERNED = 256;
+
+  // node ids read (interned) and written (their UTF-8, which is ASCII)
+  private final Map<NodeId, byte[]> idBytes = new HashMap<>();
+  // the payloads of the last frames written, and their bytes: a turn writes a frame or two to
+  // each member, all of them with the same payloads
+  private static final int BODIES = 8;
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private final List<MemberWire>[] recentPayloads = new List[BODIES];
+  private final byte[][] recentBodies = new byte[BODIES][];
+  private int nextRecent;
+  private NodeId lastId; // the last one written (a member writes mostly its own id)
+  private byte[] lastIdBytes;
+  private NodeId[] internedIds = new NodeId[8];
+  private byte[][] internedBytes = new byte[8][];
+  private int interned;
+
+  /** A codec that interns the node ids it reads afresh. */
+  public MemberFrameCodec() {}
+
+  /**
+   * A codec that reads {@code known} ids (a group's members) as these very instances: the
+   * core's maps, keyed by them, then compare by identity.
+   */
+  public MemberFrameCodec(Iterable<NodeId> known) {
+    for (NodeId id : known) {
+      byte[] b = id.value().getBytes(StandardCharsets.UTF_8);
+      if (interned < MAX_INTERNED && find(b, 0, b.length) == null) {
+        add(id, b);
+      }
+    }
+  }
 
   @Override
   public byte[] encode(LinkFrame<MemberWire> frame) {
-    MemberLinkFrame.Builder b = MemberLinkFrame.newBuilder()
-        .setSenderIncarnation(frame.senderIncarnation())
-        .setReceiverIncarnation(frame.receiverIncarnation())
-        .setAck(frame.ack())
-        .setFirstSeq(frame.firstSeq());
-    for (MemberWire w : frame.payloads()) {
-      b.addPayloads(message(w));
+    // The payloads' bytes: what a turn sends every member is encoded once (the frames to the
+    // members differ in their header only), and what a retransmission sends again, again.
+    List<MemberWire> payloads = frame.payloads();
+    byte[] body = null;
+    for (int i = 0; i < BODIES && body == null; i++) {
+      if (sameInstances(payloads, recentPayloads[i])) {
+        body = recentBodies[i];
+      }
     }
-    return b.build().toByteArray();
+    if (body == null) {
+      body = encodePayloads(payloads);
+      recentPayloads[nextRecent] = payloads;
+      recentBodies[nextRecent] = body;
+      nextRecent = (nextRecent + 1) % BODIES;
+    }
+    int size = body.length;
+    if (frame.senderIncarnation() != 0) {
+      size += CodedOutputStream.computeUInt32Size(1, frame.senderIncarnation());
+    }
+    if (frame.receiverIncarnation() != 0) {
+      size += CodedOutputStream.computeUInt32Size(2, frame.receiverIncarnation());
+    }
+    if (frame.ack() != 0) {
+      size += CodedOutputStream.computeUInt64Size(3, frame.ack());
+    }
+    if (frame.firstSeq() != 0) {
+      size += CodedOutputStream.computeUInt64Size(4, frame.firstSeq());
+    }
+    byte[] bytes = new byte[size];
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    try {
+      if (frame.senderIncarnation() != 0) {
+        out.writeUInt32(1, frame.senderIncarnation());
+      }
+      if (frame.receiverIncarnation() != 0) {
+        out.writeUInt32(2, frame.receiverIncarnation());
+      }
+      if (frame.ack() != 0) {
+        out.writeUInt64(3, frame.ack());
+      }
+      if (frame.firstSeq() != 0) {
+        out.writeUInt64(4, frame.firstSeq());
+      }
+      out.writeRawBytes(body); // the repeated field 5 last, as the generated code writes it
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("encoding a frame into an array of its exact size", e);
+    }
+    return bytes;
+  }
+
+  private static boolean sameInstances(List<MemberWire> a, List<MemberWire> b) {
+    if (b == null || a.size() != b.size() || a.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Field 5 of a MemberLinkFrame, once per payload: tag, length, MemberMessage. */
+  private byte[] encodePayloads(List<MemberWire> payloads) {
+    int n = payloads.size();
+    int[] sizes = new int[n]; // of each payload as a MemberMessage
+    int[] appSizes = new int[n]; // of an App's AppMessage
+    MemberMessage[] others = null; // payloads that are not App, as protobuf messages
+    int size = 0;
+    for (int i = 0; i < n; i++) {
+      MemberWire w = payloads.get(i);
+      int s;
+      if (w instanceof MemberWire.App a) {
+        int app = appSize(a);
+        appSizes[i] = app;
+        s = 1 + CodedOutputStream.computeUInt32SizeNoTag(app) + app; // tag 1 is one byte
+      } else {
+        if (others == null) {
+          others = new MemberMessage[n];
+        }
+        others[i] = message(w);
+        s = others[i].getSerializedSize();
+      }
+      sizes[i] = s;
+      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(s) + s; // tag 5 is one byte
+    }
+    byte[] bytes = new byte[size];
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    try {
+      for (int i = 0; i < n; i++) {
+        out.writeUInt32NoTag(FRAME_PAYLOAD_TAG);
+        out.writeUInt32NoTag(sizes[i]);
+        if (others != null && others[i] != null) {
+          others[i].writeTo(out);
+        } else {
+          MemberWire.App a = (MemberWire.App) payloads.get(i);
+          out.writeUInt32NoTag(APP_TAG);
+          out.writeUInt32NoTag(appSizes[i]);
+          writeApp(out, a);
+        }
+      }
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("encoding payloads into an array of their exact size", e);
+    }
+    return bytes;
+  }
+
+  /** The size of {@code a} as an {@code AppMessage}, as the generated code computes it. */
+  private int appSize(MemberWire.App a) {
+    int s = 0;
+    if (a.viewId() != 0) {
+      s += CodedOutputStream.computeUInt64Size(1, a.viewId());
+    }
+    byte[] sender = idBytes(a.sender());
+    if (sender.length != 0) {
+      s += CodedOutputStream.computeByteArraySize(2, sender);
+    }
+    if (a.seq() != 0) {
+      s += CodedOutputStream.computeUInt64Size(3, a.seq());
+    }
+    if (a.total()) {
+      s += CodedOutputStream.computeBoolSize(4, true);
+    }
+    if (a.payload().length != 0) {
+      s += CodedOutputStream.computeByteArraySize(5, a.payload());
+    }
+    return s;
+  }
+
+  private void writeApp(CodedOutputStream out, MemberWire.App a) throws IOException {
+    if (a.viewId() != 0) {
+      out.writeUInt64(1, a.viewId());
+    }
+    byte[] sender = idBytes(a.sender());
+    if (sender.length != 0) {
+      out.writeByteArray(2, sender); // a string field is written as its UTF-8 bytes
+    }
+    if (a.seq() != 0) {
+      out.writeUInt64(3, a.seq());
+    }
+    if (a.total()) {
+      out.writeBool(4, true);
+    }
+    if (a.payload().length != 0) {
+      out.writeByteArray(5, a.payload());
+    }
+  }
+
+  private byte[] idBytes(NodeId id) {
+    if (id == lastId) {
+      return lastIdBytes;
+    }
+    byte[] b = idBytes.get(id);
+    if (b == null) {
+      b = id.value().getBytes(StandardCharsets.UTF_8);
+      if (idBytes.size() < MAX_INTERNED) {
+        idBytes.put(id, b);
+      }
+    }
+    lastId = id;
+    lastIdBytes = b;
+    return b;
   }
 
   @Override
   public LinkFrame<MemberWire> decode(byte[] bytes) {
+    if (bytes != null) {
+      try {
+        LinkFrame<MemberWire> fast = decodeFast(bytes);
+        if (fast != null) {
+          return fast;
+        }
+      } catch (NotFast | IllegalArgumentException e) {
+        // unusual or malformed: the generated parser decides, and says what is wrong
+      }
+    }
+    return decodeWithProtobuf(bytes);
+  }
+
+  /** The frame as the generated parser reads it: the reference the fast path must match. */
+  LinkFrame<MemberWire> decodeWithProtobuf(byte[] bytes) {
     MemberLinkFrame f;
     try {
       f = MemberLinkFrame.parseFrom(bytes);
@@ -76,6 +305,241 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
         f.getAck(), f.getFirstSeq(), payloads);
   }
 
+  // ---------------------------------------------------------------- the fast path of decode
+
+  /** The frame is not one the fast path reads; the generated parser takes over. */
+  private static final class NotFast extends RuntimeException {
+    private static final NotFast INSTANCE = new NotFast();
+
+    private NotFast() {
+      super(null, null, false, false); // thrown often enough: no stack trace
+    }
+  }
+
+  /**
+   * Reads a frame laid out as {@link #encode} writes it, or returns null or throws {@link NotFast}
+   * (or {@link IllegalArgumentException}) for anything else: the slow path then decides.
+   */
+  private LinkFrame<MemberWire> decodeFast(byte[] b) {
+    int[] at = {0};
+    int end = b.length;
+    long senderIncarnation = 0;
+    long receiverIncarnation = 0;
+    long ack = 0;
+    long firstSeq = 0;
+    List<MemberWire> payloads = new ArrayList<>();
+    while (at[0] < end) {
+      switch (tag(b, at, end)) {
+        case 8 -> senderIncarnation = (int) varint(b, at, end); // uint32: the low 32 bits
+        case 16 -> receiverIncarnation = (int) varint(b, at, end);
+        case 24 -> ack = varint(b, at, end);
+        case 32 -> firstSeq = varint(b, at, end);
+        case 42 -> {
+          int len = length(b, at, end);
+          int start = at[0];
+          payloads.add(payload(b, start, start + len));
+          at[0] = start + len;
+        }
+        default -> throw NotFast.INSTANCE;
+      }
+    }
+    if (senderIncarnation > Integer.MAX_VALUE || receiverIncarnation > Integer.MAX_VALUE) {
+      throw NotFast.INSTANCE; // as the slow path would refuse it (it cannot happen: uint32)
+    }
+    return new LinkFrame<>((int) senderIncarnation, (int) receiverIncarnation, ack, firstSeq,
+        payloads);
+  }
+
+  /** One MemberMessage in {@code b[start, end)}: an App by hand, anything else by protobuf. */
+  private MemberWire payload(byte[] b, int start, int end) {
+    int[] at = {start};
+    if (start < end && b[start] == APP_TAG) {
+      at[0]++;
+      int len = length(b, at, end);
+      if (at[0] + len == end) { // the app and nothing else
+        return app(b, at[0], end);
+      }
+    } else if (start < end && b[start] == ORDER_BATCH_TAG) {
+      at[0]++;
+      int len = length(b, at, end);
+      if (at[0] + len == end) { // the batch and nothing else
+        return orderBatch(b, at[0], end);
+      }
+    }
+    MemberMessage m;
+    try {
+      m = MemberMessage.parser().parseFrom(b, start, end - start);
+    } catch (InvalidProtocolBufferException e) {
+      throw NotFast.INSTANCE;
+    }
+    if (m.getKindCase() == MemberMessage.KindCase.HEARTBEAT) { // many: a progress report
+      MemberWire.Heartbeat h = heartbeat(m.getHeartbeat());
+      Map<NodeId, Long> received = new LinkedHashMap<>();
+      h.received().forEach((n, seq) -> received.put(intern(n), seq));
+      return new MemberWire.Heartbeat(h.viewId(), received, h.totalDelivered());
+    }
+    return wire(m);
+  }
+
+  /** The interned instance equal to {@code id}, if there is one. */
+  private NodeId intern(NodeId id) {
+    for (int i = 0; i < interned; i++) {
+      if (internedIds[i].equals(id)) {
+        return internedIds[i];
+      }
+    }
+    return id;
+  }
+
+  private MemberWire.App app(byte[] b, int start, int end) {
+    int[] at = {start};
+    long viewId = 0;
+    NodeId sender = null;
+    long seq = 0;
+    boolean total = false;
+    byte[] payload = null;
+    while (at[0] < end) {
+      switch (tag(b, at, end)) {
+        case 8 -> viewId = varint(b, at, end);
+        case 18 -> {
+          int len = length(b, at, end);
+          sender = intern(b, at[0], len);
+          at[0] += len;
+        }
+        case 24 -> seq = varint(b, at, end);
+        case 32 -> total = varint(b, at, end) != 0;
+        case 42 -> {
+          int len = length(b, at, end);
+          payload = Arrays.copyOfRange(b, at[0], at[0] + len);
+          at[0] += len;
+        }
+        default -> throw NotFast.INSTANCE;
+      }
+    }
+    if (sender == null) {
+      throw NotFast.INSTANCE; // an empty sender: the slow path refuses it, saying so
+    }
+    return new MemberWire.App(viewId, sender, seq, total, payload == null ? new byte[0] : payload);
+  }
+
+  /** An OrderBatchMessage laid out as the generated code writes it (else: not fast). */
+  private MemberWire orderBatch(byte[] b, int start, int end) {
+    int[] at = {start};
+    long viewId = 0;
+    long first = 0;
+    List<MemberWire.OrderRun> runs = new ArrayList<>();
+    while (at[0] < end) {
+      switch (tag(b, at, end)) {
+        case 8 -> viewId = varint(b, at, end);
+        case 16 -> first = varint(b, at, end);
+        case 26 -> {
+          int len = length(b, at, end);
+          int runEnd = at[0] + len;
+          NodeId sender = null;
+          long firstSeq = 0;
+          int count = 0;
+          while (at[0] < runEnd) {
+            switch (tag(b, at, runEnd)) {
+              case 10 -> {
+                int n = length(b, at, runEnd);
+                sender = intern(b, at[0], n);
+                at[0] += n;
+              }
+              case 16 -> firstSeq = varint(b, at, runEnd);
+              case 24 -> count = (int) varint(b, at, runEnd); // uint32: the low 32 bits
+              default -> throw NotFast.INSTANCE;
+            }
+          }
+          if (sender == null || count < 1 || firstSeq < 1
+              || firstSeq - 1 > Long.MAX_VALUE - count) {
+            throw NotFast.INSTANCE; // the slow path says what is wrong
+          }
+          runs.add(new MemberWire.OrderRun(sender, firstSeq, count));
+        }
+        default -> throw NotFast.INSTANCE;
+      }
+    }
+    if (runs.isEmpty() || first < 1) {
+      throw NotFast.INSTANCE;
+    }
+    return new MemberWire.OrderBatch(viewId, first, runs);
+  }
+
+  /** The node id whose UTF-8 is {@code b[off, off+len)}, the same instance every time. */
+  private NodeId intern(byte[] b, int off, int len) {
+    NodeId known = find(b, off, len);
+    if (known != null) {
+      return known;
+    }
+    for (int i = off; i < off + len; i++) {
+      byte c = b[i];
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.'
+          || c == '_' || c == '-' || c == '#')) {
+        throw NotFast.INSTANCE; // not an id (or not ASCII): the slow path says what is wrong
+      }
+    }
+    NodeId id = NodeId.of(new String(b, off, len, StandardCharsets.US_ASCII));
+    if (interned < MAX_INTERNED) {
+      add(id, Arrays.copyOfRange(b, off, off + len));
+    }
+    return id;
+  }
+
+  private NodeId find(byte[] b, int off, int len) {
+    for (int i = 0; i < interned; i++) {
+      byte[] k = internedBytes[i];
+      if (k.length == len && Arrays.equals(k, 0, len, b, off, off + len)) {
+        return internedIds[i];
+      }
+    }
+    return null;
+  }
+
+  private void add(NodeId id, byte[] utf8) {
+    if (interned == internedIds.length) {
+      internedIds = Arrays.copyOf(internedIds, interned * 2);
+      internedBytes = Arrays.copyOf(internedBytes, interned * 2);
+    }
+    internedIds[interned] = id;
+    internedBytes[interned++] = utf8;
+  }
+
+  /** A varint at {@code at[0]}, which moves past it; at most 10 bytes, as protobuf reads them. */
+  private static long varint(byte[] b, int[] at, int end) {
+    int i = at[0];
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (i >= end) {
+        throw NotFast.INSTANCE;
+      }
+      byte x = b[i++];
+      v |= (long) (x & 0x7f) << shift;
+      if (x >= 0) {
+        at[0] = i;
+        return v;
+      }
+    }
+    throw NotFast.INSTANCE;
+  }
+
+  /** A field's tag. */
+  private static int tag(byte[] b, int[] at, int end) {
+    long tag = varint(b, at, end);
+    if (tag < 0 || tag > Integer.MAX_VALUE) {
+      throw NotFast.INSTANCE;
+    }
+    return (int) tag;
+  }
+
+  /** A length prefix that fits in what is left before {@code end}. */
+  private static int length(byte[] b, int[] at, int end) {
+    long len = varint(b, at, end);
+    if (len < 0 || len > end - at[0]) {
+      throw NotFast.INSTANCE;
+    }
+    return (int) len;
+  }
+
   // ---------------------------------------------------------------- to protobuf
 
   private static MemberMessage message(MemberWire w) {
@@ -84,6 +548,14 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
       m.setApp(app(a));
     } else if (w instanceof MemberWire.Order o) {
       m.setOrder(order(o));
+    } else if (w instanceof MemberWire.OrderBatch b) {
+      OrderBatchMessage.Builder ob = OrderBatchMessage.newBuilder().setViewId(b.viewId())
+          .setFirst(b.first());
+      for (MemberWire.OrderRun r : b.runs()) {
+        ob.addRuns(OrderRun.newBuilder().setSender(r.sender().value()).setFirstSeq(r.firstSeq())
+            .setCount(r.count()));
+      }
+      m.setOrderBatch(ob);
     } else if (w instanceof MemberWire.Heartbeat h) {
       HeartbeatMessage.Builder b = HeartbeatMessage.newBuilder().setViewId(h.viewId())
           .setTotalDelivered(h.totalDelivered());
@@ -156,6 +628,7 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     return switch (m.getKindCase()) {
       case APP -> app(m.getApp());
       case ORDER -> order(m.getOrder());
+      case ORDER_BATCH -> orderBatch(m.getOrderBatch());
       case HEARTBEAT -> heartbeat(m.getHeartbeat());
       case LEAVE -> new MemberWire.Leave(m.getLeave().getViewId());
       case STATE_TRANSFER -> new MemberWire.StateTransfer(m.getStateTransfer().getViewId(),
@@ -207,6 +680,29 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
   private static MemberWire.Order order(OrderMessage o) {
     return new MemberWire.Order(o.getViewId(), o.getNumber(), node(o.getSender(), "order sender"),
         o.getSeq());
+  }
+
+  private static MemberWire.OrderBatch orderBatch(OrderBatchMessage b) {
+    if (b.getRunsCount() == 0) {
+      throw new IllegalArgumentException("order batch without runs");
+    }
+    List<MemberWire.OrderRun> runs = new ArrayList<>(b.getRunsCount());
+    for (int i = 0; i < b.getRunsCount(); i++) {
+      OrderRun r = b.getRuns(i);
+      if (r.getCount() < 1 || r.getFirstSeq() < 1
+          || r.getFirstSeq() - 1 > Long.MAX_VALUE - r.getCount()) {
+        throw new IllegalArgumentException("order batch run " + i + ": first seq "
+            + Long.toUnsignedString(r.getFirstSeq()) + " and count "
+            + Integer.toUnsignedString(r.getCount()) + " out of range");
+      }
+      runs.add(new MemberWire.OrderRun(node(r.getSender(), "order batch sender"),
+          r.getFirstSeq(), r.getCount()));
+    }
+    if (b.getFirst() < 1) {
+      throw new IllegalArgumentException("order batch from place "
+          + Long.toUnsignedString(b.getFirst()) + " out of range");
+    }
+    return new MemberWire.OrderBatch(b.getViewId(), b.getFirst(), runs);
   }
 
   private static MemberWire.Ballot ballot(boolean present, Ballot b) {

@@ -54,6 +54,59 @@ public sealed interface MemberWire {
   record Order(long viewId, long number, NodeId sender, long seq) implements MemberWire {}
 
   /**
+   * The sequencer of view {@code viewId} gives places {@code first}, {@code first + 1}, ... to the
+   * messages of {@code runs}, in the order listed: what as many {@link Order}s would say, one per
+   * place, in one message (the sequencer sends one per turn, covering what it received in it).
+   */
+  record OrderBatch(long viewId, long first, List<OrderRun> runs) implements MemberWire {
+    /** @throws IllegalArgumentException if there are no runs, or the places overflow */
+    public OrderBatch {
+      runs = List.copyOf(runs);
+      if (first < 1 || runs.isEmpty()) {
+        throw new IllegalArgumentException("an order batch needs a first place >= 1 and at least"
+            + " one run, got first " + first + " and " + runs.size() + " runs");
+      }
+      long places = 0;
+      for (OrderRun r : runs) {
+        places += r.count(); // at most 2^32 runs of less than 2^31: no overflow here
+      }
+      if (first - 1 > Long.MAX_VALUE - places) {
+        throw new IllegalArgumentException("order batch from place " + first + " with " + places
+            + " places runs past the largest place number");
+      }
+    }
+
+    /** The number of places given. */
+    public long places() {
+      long n = 0;
+      for (OrderRun r : runs) {
+        n += r.count();
+      }
+      return n;
+    }
+
+    @Override
+    public String toString() {
+      return "OrderBatch{v" + viewId + " from " + first + ", " + runs.size() + " runs}";
+    }
+  }
+
+  /**
+   * {@code count} consecutive messages of {@code sender} (in one view), from its {@code
+   * firstSeq}-th on.
+   */
+  record OrderRun(NodeId sender, long firstSeq, int count) {
+    /** @throws IllegalArgumentException if an argument is out of range */
+    public OrderRun {
+      if (sender == null || firstSeq < 1 || count < 1 || firstSeq - 1 > Long.MAX_VALUE - count) {
+        throw new IllegalArgumentException("an order run needs a sender, a first seq >= 1 and a"
+            + " count >= 1 that stay within range, got " + sender + ", " + firstSeq + ", "
+            + count);
+      }
+    }
+  }
+
+  /**
    * Liveness, and the view the sender is in (a member that missed an install learns of it). In
    * that view, the sender has received {@code received} messages from each sender (FIFO, so a
    * prefix) and delivered the first {@code totalDelivered} total-order places: what every member

@@ -218,7 +218,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private final Map<NodeId, Map<NodeId, Long>> peerReceived = new HashMap<>();
   private final Map<NodeId, Long> peerTotalDelivered = new HashMap<>();
   // this member's own submitted messages in this view, by seq, until their outcome is reported
-  private final Map<Long, OwnOp> own = new LinkedHashMap<>();
+  private final OwnOps own = new OwnOps();
   private boolean progressTimerSet; // a progress report to the view is due shortly
   private final java.util.ArrayDeque<Submit> queued = new java.util.ArrayDeque<>();
   private long awaitingState; // a joiner waits for the state of this view (0: has state)
@@ -229,8 +229,12 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private final Set<NodeId> departingMembers = new LinkedHashSet<>(); // asked to leave my view
   private final List<MemberWire> early = new ArrayList<>(); // for a view not installed yet
   // total order in this view
-  private final TreeMap<Long, MemberWire.Order> orders = new TreeMap<>();
-  private final Map<List<Object>, App> awaitingOrder = new HashMap<>(); // key: [sender, seq]
+  // the sequencer's places known here, as runs keyed by their first place
+  private final TreeMap<Long, Placed> orders = new TreeMap<>();
+  // total-order messages received and not delivered yet: per sender, in seq order
+  private final Map<NodeId, java.util.ArrayDeque<App>> awaitingOrder = new HashMap<>();
+  // as the sequencer: received this turn (or earlier, while links were full), not placed yet
+  private final java.util.ArrayDeque<App> toPlace = new java.util.ArrayDeque<>();
   private long totalDelivered; // orders delivered: 1..totalDelivered
   private long ordersGiven; // as the sequencer
   private long nextSeq = 1;
@@ -329,7 +333,10 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   @Override
   public List<Effect<LinkFrame<MemberWire>>> handle(Event<LinkFrame<MemberWire>> event) {
-    List<Effect<LinkFrame<MemberWire>>> out = new ArrayList<>();
+    // A frame of n application messages delivers about n of them, each with an outcome or two.
+    List<Effect<LinkFrame<MemberWire>>> out = new ArrayList<>(
+        event instanceof Event.Message<LinkFrame<MemberWire>> m
+            ? 8 + 2 * m.payload().payloads().size() : 10);
     long now = event.now().monotonicNanos();
     if (gone) {
       if (event instanceof Event.Request<LinkFrame<MemberWire>> r) {
@@ -412,6 +419,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     List<Effect<LinkFrame<MemberWire>>> out = new ArrayList<>();
     if (!gone && !queued.isEmpty()) {
       sendQueued(out); // room may have been made by acknowledgements this turn
+    }
+    if (!gone && !toPlace.isEmpty()) {
+      placeReceived(out); // the turn's messages, own ones included, in one OrderBatch
     }
     out.addAll(links.flush(frame -> frame));
     return out;
@@ -617,28 +627,139 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
   }
 
-  /** Reports, in order, the own messages applied here and held by every member. */
-  private void completeStable(List<Effect<LinkFrame<MemberWire>>> out) {
-    if (view == null || promised != null) {
-      return; // a change is under way: the install settles them
+  /**
+   * This member's own messages in flight, by seq: a ring of the consecutive seqs from the oldest
+   * one on (a slot is null once its message was settled out of turn). Cheaper than a map keyed by
+   * boxed seqs, which every operation looked up.
+   */
+  private static final class OwnOps {
+    private OwnOp[] slots = new OwnOp[16]; // a power of two
+    private long first; // the seq in slot head
+    private int head;
+    private int span; // seqs first .. first + span - 1 have a slot
+    private int count; // slots not null
+
+    boolean isEmpty() {
+      return count == 0;
     }
-    for (var it = own.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, OwnOp> e = it.next();
-      OwnOp op = e.getValue();
-      if (!op.applied) {
+
+    void put(long seq, OwnOp op) {
+      if (count == 0) { // every slot is null: start the ring at seq
+        first = seq;
+        span = 0;
+      }
+      if (seq < first) {
+        throw new IllegalStateException("own message " + seq + " after " + first);
+      }
+      while (seq - first >= slots.length) {
+        grow();
+      }
+      int at = (int) (seq - first);
+      if (slots[index(at)] == null) {
+        count++;
+      }
+      slots[index(at)] = op;
+      span = Math.max(span, at + 1);
+    }
+
+    OwnOp get(long seq) {
+      long at = seq - first;
+      return count == 0 || at < 0 || at >= span ? null : slots[index((int) at)];
+    }
+
+    void remove(long seq) {
+      long at = seq - first;
+      if (count != 0 && at >= 0 && at < span && slots[index((int) at)] != null) {
+        slots[index((int) at)] = null;
+        count--;
+        trim();
+      }
+    }
+
+    /** The oldest in flight (check {@link #isEmpty} first), its seq, and its removal. */
+    OwnOp first() {
+      return slots[head];
+    }
+
+    long firstSeq() {
+      return first;
+    }
+
+    void removeFirst() {
+      slots[head] = null;
+      count--;
+      trim();
+    }
+
+    /** The ops in flight, oldest first. */
+    List<OwnOp> values() {
+      List<OwnOp> all = new ArrayList<>(count);
+      for (int i = 0; i < span; i++) {
+        if (slots[index(i)] != null) {
+          all.add(slots[index(i)]);
+        }
+      }
+      return all;
+    }
+
+    void clear() {
+      java.util.Arrays.fill(slots, null);
+      count = 0;
+      span = 0;
+      head = 0;
+    }
+
+    private int index(int at) {
+      return (head + at) & (slots.length - 1);
+    }
+
+    /** Drops empty slots at the front, so that slot head holds the oldest op (if any). */
+    private void trim() {
+      if (count == 0) {
+        span = 0;
         return;
       }
-      for (NodeId n : view.members()) {
-        if (n.equals(self)) {
-          continue;
-        }
-        if (op.total ? peerTotalDelivered.getOrDefault(n, 0L) < op.place
-            : peerReceived.getOrDefault(n, Map.of()).getOrDefault(self, 0L) < e.getKey()) {
-          return; // n has not reported it yet
-        }
+      while (slots[head] == null) {
+        head = (head + 1) & (slots.length - 1);
+        first++;
+        span--;
+      }
+    }
+
+    private void grow() {
+      OwnOp[] bigger = new OwnOp[slots.length * 2];
+      for (int i = 0; i < span; i++) {
+        bigger[i] = slots[index(i)];
+      }
+      slots = bigger;
+      head = 0;
+    }
+  }
+
+  /** Reports, in order, the own messages applied here and held by every member. */
+  private void completeStable(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || promised != null || own.isEmpty() || !own.first().applied) {
+      return; // a change is under way (the install settles them), or nothing to report yet
+    }
+    // What every other member reported: the total-order places it applied, and how many of
+    // this member's messages it holds.
+    long placesEverywhere = Long.MAX_VALUE;
+    long heldEverywhere = Long.MAX_VALUE;
+    for (NodeId n : view.members()) {
+      if (!n.equals(self)) {
+        placesEverywhere = Math.min(placesEverywhere, peerTotalDelivered.getOrDefault(n, 0L));
+        heldEverywhere = Math.min(heldEverywhere,
+            peerReceived.getOrDefault(n, Map.of()).getOrDefault(self, 0L));
+      }
+    }
+    while (!own.isEmpty()) {
+      OwnOp op = own.first();
+      if (!op.applied
+          || (op.total ? placesEverywhere < op.place : heldEverywhere < own.firstSeq())) {
+        return; // not applied here yet, or some member has not reported it yet
       }
       out.add(new Effect.Deliver<>(new SubmitDone(op.token, op.result)));
-      it.remove();
+      own.removeFirst();
     }
   }
 
@@ -694,12 +815,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       List<Effect<LinkFrame<MemberWire>>> out) {
     if (w instanceof App app) {
       onApp(app, out);
-    } else if (w instanceof MemberWire.Order o) {
-      if (promised != null && view != null && o.viewId() == view.id()) {
-        orders.put(o.number(), o); // known, not delivered: the install decides
-      } else {
-        onOrder(o, out);
-      }
+    } else if (w instanceof MemberWire.Order || w instanceof MemberWire.OrderBatch) {
+      onOrders(w, out); // while flushing too: known, not delivered (the install decides)
     } else if (w instanceof Heartbeat h) {
       if (view != null && !view.contains(from)) {
         outsiders.add(from);
@@ -789,35 +906,164 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       deliver(app, out);
       return;
     }
-    awaitingOrder.put(List.of(app.sender(), app.seq()), app);
+    awaitingOrder.computeIfAbsent(app.sender(), k -> new java.util.ArrayDeque<>()).addLast(app);
     if (promised == null && outdatedBy == null && self.equals(view.coordinator())) {
-      // The sequencer: places are given in the order it receives the messages.
-      MemberWire.Order o = new MemberWire.Order(view.id(), ++ordersGiven, app.sender(), app.seq());
-      for (NodeId n : view.members()) {
-        if (!n.equals(self)) {
-          send(n, o);
-        }
-      }
-      onOrder(o, out);
+      // The sequencer: places are given in the order it receives the messages, at the end of
+      // the turn (placeReceived), in one OrderBatch for all of them.
+      toPlace.addLast(app);
     } else {
       deliverOrdered(out);
     }
   }
 
-  private void onOrder(MemberWire.Order o, List<Effect<LinkFrame<MemberWire>>> out) {
-    if (view == null && o.viewId() > viewFloor) {
-      early.add(o);
+  /** Most runs in one OrderBatch; a turn with more sends several. */
+  static final int MAX_RUNS_PER_BATCH = 1024;
+
+  /**
+   * The sequencer, at the end of a turn: gives the messages received and not placed yet their
+   * places, in the order received, and tells the view in one {@link MemberWire.OrderBatch} (a run
+   * per stretch of one sender's messages). Only while every member's link has room beyond a
+   * quarter of its buffer, kept for control messages: an order must never be dropped, since a
+   * member that lacks one delivers nothing after it until the view changes. What waits is placed
+   * at a later turn, once acknowledgements made room — or, if the view changes first, by the
+   * flush, like any message without a place.
+   */
+  private void placeReceived(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null || promised != null || outdatedBy != null
+        || !self.equals(view.coordinator())) {
       return;
     }
-    if (view == null || o.viewId() < view.id()) {
+    int reserve = settings.links().sendBufferPerPeer() / 4;
+    while (!toPlace.isEmpty()) {
+      for (NodeId n : view.members()) {
+        if (!n.equals(self) && links.sendCapacity(n) <= reserve) {
+          return;
+        }
+      }
+      List<MemberWire.OrderRun> runs = new ArrayList<>();
+      App a = toPlace.pollFirst();
+      NodeId sender = a.sender();
+      long firstSeq = a.seq();
+      int count = 1;
+      while ((a = toPlace.peekFirst()) != null) {
+        if (a.sender().equals(sender) && a.seq() == firstSeq + count
+            && count < Integer.MAX_VALUE) {
+          count++;
+        } else if (runs.size() + 1 < MAX_RUNS_PER_BATCH) {
+          runs.add(new MemberWire.OrderRun(sender, firstSeq, count));
+          sender = a.sender();
+          firstSeq = a.seq();
+          count = 1;
+        } else {
+          break;
+        }
+        toPlace.pollFirst();
+      }
+      runs.add(new MemberWire.OrderRun(sender, firstSeq, count));
+      MemberWire.OrderBatch batch = new MemberWire.OrderBatch(view.id(), ordersGiven + 1, runs);
+      ordersGiven += batch.places();
+      for (NodeId n : view.members()) {
+        if (!n.equals(self)) {
+          links.send(n, batch); // room was checked above
+        }
+      }
+      onOrders(batch, out);
+    }
+  }
+
+  /** An {@link MemberWire.Order} or an {@link MemberWire.OrderBatch} from the sequencer. */
+  private void onOrders(MemberWire w, List<Effect<LinkFrame<MemberWire>>> out) {
+    long viewId = orderView(w);
+    if (view == null && viewId > viewFloor) {
+      early.add(w);
       return;
     }
-    if (o.viewId() > view.id()) {
-      early.add(o);
+    if (view == null || viewId < view.id()) {
       return;
     }
-    orders.put(o.number(), o);
+    if (viewId > view.id()) {
+      early.add(w);
+      return;
+    }
+    if (w instanceof MemberWire.Order o) {
+      putPlaces(o.number(), o.sender(), o.seq(), 1);
+    } else {
+      MemberWire.OrderBatch b = (MemberWire.OrderBatch) w;
+      long place = b.first();
+      for (MemberWire.OrderRun r : b.runs()) {
+        putPlaces(place, r.sender(), r.firstSeq(), r.count());
+        place += r.count();
+      }
+    }
     deliverOrdered(out);
+  }
+
+  private static long orderView(MemberWire w) {
+    return w instanceof MemberWire.Order o ? o.viewId() : ((MemberWire.OrderBatch) w).viewId();
+  }
+
+  /**
+   * Places {@code first..first+count-1} go to {@code sender}'s messages {@code firstSeq...}.
+   * Places already known keep what they were given (one sequencer per view gives each place
+   * once, so a repeat says the same).
+   */
+  private void putPlaces(long first, NodeId sender, long firstSeq, long count) {
+    while (count > 0) {
+      Map.Entry<Long, Placed> below = orders.floorEntry(first);
+      if (below != null && below.getValue().last() >= first) {
+        long known = Math.min(count, below.getValue().last() - first + 1);
+        first += known;
+        firstSeq += known;
+        count -= known;
+        continue;
+      }
+      Long next = orders.higherKey(first);
+      long n = next == null ? count : Math.min(count, next - first);
+      orders.put(first, new Placed(first, sender, firstSeq, n));
+      first += n;
+      firstSeq += n;
+      count -= n;
+    }
+  }
+
+  /** Places {@code first..first+count-1}, given to {@code sender}'s {@code firstSeq...}. */
+  private record Placed(long first, NodeId sender, long firstSeq, long count) {
+    long last() {
+      return first + count - 1;
+    }
+  }
+
+  /** Removes and returns {@code sender}'s total-order message {@code seq}, if it is waiting. */
+  private App takeAwaiting(NodeId sender, long seq) {
+    java.util.ArrayDeque<App> waiting = awaitingOrder.get(sender);
+    if (waiting == null || waiting.isEmpty()) {
+      return null;
+    }
+    if (waiting.peekFirst().seq() == seq) {
+      return waiting.pollFirst(); // places follow each sender's order: the usual case
+    }
+    if (seq < waiting.peekFirst().seq() || seq > waiting.peekLast().seq()) {
+      return null;
+    }
+    for (java.util.Iterator<App> it = waiting.iterator(); it.hasNext(); ) {
+      App app = it.next();
+      if (app.seq() == seq) {
+        it.remove();
+        return app;
+      }
+    }
+    return null;
+  }
+
+  /** The known places as single orders, in place order (for a promise). */
+  private List<MemberWire.Order> knownOrders() {
+    List<MemberWire.Order> known = new ArrayList<>();
+    for (Placed r : orders.values()) {
+      for (long i = 0; i < r.count(); i++) {
+        known.add(new MemberWire.Order(view.id(), r.first() + i, r.sender(), r.firstSeq() + i));
+      }
+    }
+    return known;
   }
 
   /** Delivers total-order messages while the next place is known and its message is here. */
@@ -825,14 +1071,21 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     if (promised != null) {
       return; // flushing: the install decides
     }
-    for (MemberWire.Order o; (o = orders.get(totalDelivered + 1)) != null; ) {
-      App app = awaitingOrder.remove(List.of(o.sender(), o.seq()));
-      if (app == null) {
-        return;
+    while (true) {
+      Map.Entry<Long, Placed> e = orders.floorEntry(totalDelivered + 1);
+      if (e == null || e.getValue().last() <= totalDelivered) {
+        return; // the next place is not known yet
       }
-      totalDelivered++;
-      deliver(app, out);
-      progressSoon(out);
+      Placed run = e.getValue();
+      while (totalDelivered < run.last()) {
+        App app = takeAwaiting(run.sender(), run.firstSeq() + (totalDelivered + 1 - run.first()));
+        if (app == null) {
+          return;
+        }
+        totalDelivered++;
+        deliver(app, out);
+        progressSoon(out);
+      }
     }
   }
 
@@ -904,7 +1157,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         delivered = Math.min(delivered, peerTotalDelivered.getOrDefault(m, 0L));
       }
     }
-    orders.headMap(delivered, true).clear();
+    while (!orders.isEmpty() && orders.firstEntry().getValue().last() <= delivered) {
+      orders.pollFirstEntry();
+    }
   }
 
   // ------------------------------------------------------------------ acceptor
@@ -929,7 +1184,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     List<App> keeping = new ArrayList<>();
     kept.values().forEach(keeping::addAll);
     deliverOrSend(from, new Promise(p.ballot(), view.id(), acceptedBallot, accepted,
-        keeping, List.copyOf(orders.values()), hasState), now, out);
+        keeping, knownOrders(), hasState), now, out);
   }
 
   private void onAccept(NodeId from, Accept a, long now, List<Effect<LinkFrame<MemberWire>>> out) {
@@ -985,8 +1240,9 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     for (MemberWire w : later) {
       if (w instanceof App app && app.viewId() == view.id()) {
         onApp(app, out);
-      } else if (w instanceof MemberWire.Order o && o.viewId() == view.id()) {
-        onOrder(o, out);
+      } else if ((w instanceof MemberWire.Order || w instanceof MemberWire.OrderBatch)
+          && orderView(w) == view.id()) {
+        onOrders(w, out);
       } else if (w instanceof MemberWire.StateTransfer st && st.viewId() == view.id()
           && awaitingState == view.id()) {
         restoreState(st, out);
@@ -1006,14 +1262,15 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     for (MemberWire.Order o : p.orders()) {
       if (o.number() > totalDelivered) {
-        App app = awaitingOrder.remove(List.of(o.sender(), o.seq()));
+        App app = takeAwaiting(o.sender(), o.seq());
         if (app != null) {
           deliver(app, out);
         }
         totalDelivered = o.number();
       }
     }
-    List<App> unplaced = new ArrayList<>(awaitingOrder.values());
+    List<App> unplaced = new ArrayList<>();
+    awaitingOrder.values().forEach(unplaced::addAll);
     unplaced.sort(java.util.Comparator.comparing(App::sender).thenComparingLong(App::seq));
     for (App app : unplaced) {
       deliver(app, out);
@@ -1131,6 +1388,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     early.clear();
     orders.clear();
     awaitingOrder.clear();
+    toPlace.clear();
     totalDelivered = 0;
     ordersGiven = 0;
     nextSeq = 1;
