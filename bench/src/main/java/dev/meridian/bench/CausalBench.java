@@ -1,8 +1,6 @@
 package dev.meridian.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -103,49 +101,8 @@ public final class CausalBench {
    */
   public static boolean run(Length length, PrintStream out) throws IOException,
       InterruptedException {
-    String java = System.getProperty("java.home") + "/bin/java";
-    List<String> command = new ArrayList<>(List.of(java, "-Xms" + HEAP, "-Xmx" + HEAP,
-        "-Djava.net.preferIPv4Stack=true", "-cp", System.getProperty("java.class.path"),
-        CausalBench.class.getName(),
-        "--watch-parent", Long.toString(ProcessHandle.current().pid())));
-    if (length == Length.QUICK) {
-      command.add("--quick");
-    }
-    Process child = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    Thread reaper = new Thread(child::destroy, "meridian-bench-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(length.budgetMillis());
-    Thread watchdog = new Thread(() -> {
-      try {
-        if (!child.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          System.err.println("meridian bench causal: still running after "
-              + length.budgetMillis() / 1000 + " s; stopping it");
-          child.destroy();
-          if (!child.waitFor(10, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-          }
-        }
-      } catch (InterruptedException e) {
-        child.destroyForcibly();
-      }
-    }, "meridian-bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        out.println(line);
-      }
-    }
-    int exit = child.waitFor();
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway
-    }
-    return exit == 0;
+    return ForkedBench.run(CausalBench.class, "causal", HEAP, length == Length.QUICK,
+        length.budgetMillis(), out);
   }
 
   /**
@@ -159,7 +116,7 @@ public final class CausalBench {
       switch (args[i]) {
         case "--quick" -> length = Length.QUICK;
         case "--only" -> only = args[++i];
-        case "--watch-parent" -> watchParent(Long.parseLong(args[++i]));
+        case "--watch-parent" -> ForkedBench.watchParent(Long.parseLong(args[++i]));
         default -> {
           System.err.println("unknown argument " + args[i]
               + "; usage: CausalBench [--quick] [--only meridian|jgroups]");
@@ -171,7 +128,7 @@ public final class CausalBench {
       System.err.println("--only takes meridian or jgroups, got " + only);
       System.exit(2);
     }
-    selfDestructAfter(length.budgetMillis());
+    ForkedBench.selfDestructAfter("CausalBench", length.budgetMillis());
     LogDeduplication.install();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     boolean ok;
@@ -185,27 +142,6 @@ public final class CausalBench {
     }
     out.flush();
     System.exit(ok ? 0 : 1); // also ends threads a failed run may have left behind
-  }
-
-  private static void watchParent(long pid) {
-    Thread t = new Thread(() -> {
-      while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-      }
-      Runtime.getRuntime().halt(3);
-    }, "meridian-bench-parent-watch");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  private static void selfDestructAfter(long millis) {
-    Thread t = new Thread(() -> {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
-      System.err.println("CausalBench: time budget of " + millis / 1000 + " s exceeded; halting");
-      Runtime.getRuntime().halt(4);
-    }, "meridian-bench-deadline");
-    t.setDaemon(true);
-    t.start();
   }
 
   // ---------------------------------------------------------------- the runs

@@ -1,8 +1,6 @@
 package dev.meridian.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -14,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code meridian bench total}: a load generator (not JMH) that measures Meridian's total-order
@@ -99,49 +96,8 @@ public final class TotalBench {
    */
   public static boolean run(Length length, PrintStream out) throws IOException,
       InterruptedException {
-    String java = System.getProperty("java.home") + "/bin/java";
-    List<String> command = new ArrayList<>(List.of(java, "-Xms" + HEAP, "-Xmx" + HEAP,
-        "-Djava.net.preferIPv4Stack=true", "-cp", System.getProperty("java.class.path"),
-        TotalBench.class.getName(),
-        "--watch-parent", Long.toString(ProcessHandle.current().pid())));
-    if (length == Length.QUICK) {
-      command.add("--quick");
-    }
-    Process child = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    Thread reaper = new Thread(child::destroy, "meridian-bench-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(length.budgetMillis());
-    Thread watchdog = new Thread(() -> {
-      try {
-        if (!child.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          System.err.println("meridian bench total: still running after "
-              + length.budgetMillis() / 1000 + " s; stopping it");
-          child.destroy();
-          if (!child.waitFor(10, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-          }
-        }
-      } catch (InterruptedException e) {
-        child.destroyForcibly();
-      }
-    }, "meridian-bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        out.println(line);
-      }
-    }
-    int exit = child.waitFor();
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway
-    }
-    return exit == 0;
+    return ForkedBench.run(TotalBench.class, "total", HEAP, length == Length.QUICK,
+        length.budgetMillis(), out);
   }
 
   /**
@@ -155,7 +111,7 @@ public final class TotalBench {
       switch (args[i]) {
         case "--quick" -> length = Length.QUICK;
         case "--only" -> only = args[++i];
-        case "--watch-parent" -> watchParent(Long.parseLong(args[++i]));
+        case "--watch-parent" -> ForkedBench.watchParent(Long.parseLong(args[++i]));
         default -> {
           System.err.println("unknown argument " + args[i]
               + "; usage: TotalBench [--quick] [--only meridian|jgroups]");
@@ -167,7 +123,7 @@ public final class TotalBench {
       System.err.println("--only takes meridian or jgroups, got " + only);
       System.exit(2);
     }
-    selfDestructAfter(length.budgetMillis());
+    ForkedBench.selfDestructAfter("TotalBench", length.budgetMillis());
     LogDeduplication.install();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     boolean ok;
@@ -182,27 +138,6 @@ public final class TotalBench {
     }
     out.flush();
     System.exit(ok ? 0 : 1); // also ends threads a failed run may have left behind
-  }
-
-  private static void watchParent(long pid) {
-    Thread t = new Thread(() -> {
-      while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-      }
-      Runtime.getRuntime().halt(3);
-    }, "meridian-bench-parent-watch");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  private static void selfDestructAfter(long millis) {
-    Thread t = new Thread(() -> {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
-      System.err.println("TotalBench: time budget of " + millis / 1000 + " s exceeded; halting");
-      Runtime.getRuntime().halt(4);
-    }, "meridian-bench-deadline");
-    t.setDaemon(true);
-    t.start();
   }
 
   // ---------------------------------------------------------------- the runs
