@@ -12,7 +12,9 @@ import dev.meridian.sim.ScenarioRunner;
 import dev.meridian.sim.SimulationResult;
 import dev.meridian.sim.clocks.ClockVariant;
 import dev.meridian.sim.clocks.ClocksScenario;
+import dev.meridian.sim.clocksync.ClockSyncScenario;
 import dev.meridian.core.causal.CausalMulticastCore;
+import dev.meridian.core.clocksync.ClockSyncCore;
 import dev.meridian.core.membership.MembershipCore;
 import dev.meridian.sim.causal.CausalScenario;
 import dev.meridian.sim.membership.MembershipScenario;
@@ -64,6 +66,9 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("membership", variant -> new MembershipScenario(variant == null
         ? MembershipCore.Variant.CORRECT
         : fromFlag(MembershipCore.Variant.class, variant)));
+    SCENARIOS.put("clocksync", variant -> new ClockSyncScenario(variant == null
+        ? ClockSyncCore.Variant.CORRECT
+        : fromFlag(ClockSyncCore.Variant.class, variant)));
   }
 
   /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */

@@ -112,10 +112,11 @@ public final class Simulation<M> implements Execution<M> {
     this.network = safetyNetwork;
     SplittableRandom clockRandom = Seeds.stream(seed, "clocks");
     for (NodeId id : members) {
-      long offset = clockModel.maxOffsetNanos() == 0
-          ? 0 : clockRandom.nextLong(-clockModel.maxOffsetNanos(), clockModel.maxOffsetNanos() + 1);
-      double drift = clockModel.maxDrift() == 0
-          ? 0 : clockRandom.nextDouble(-clockModel.maxDrift(), clockModel.maxDrift());
+      ClockModel model = b.nodeClocks.getOrDefault(id, clockModel);
+      long offset = model.maxOffsetNanos() == 0
+          ? 0 : clockRandom.nextLong(-model.maxOffsetNanos(), model.maxOffsetNanos() + 1);
+      double drift = model.maxDrift() == 0
+          ? 0 : clockRandom.nextDouble(-model.maxDrift(), model.maxDrift());
       nodes.put(id, new Node<>(id, nodes.size(), new VirtualClock(offset, drift)));
     }
     this.initialRequests = new ArrayList<>();
@@ -568,6 +569,7 @@ public final class Simulation<M> implements Execution<M> {
     private NetworkModel network = NetworkModel.reliable();
     private NetworkModel livenessNetwork;
     private ClockModel clocks = ClockModel.perfect();
+    private final Map<NodeId, ClockModel> nodeClocks = new HashMap<>();
     private FaultModel faults = FaultModel.none();
     private long safetyNanos = 1_000_000_000L;
     private long livenessNanos = 1_000_000_000L;
@@ -630,6 +632,17 @@ public final class Simulation<M> implements Execution<M> {
     /** How the nodes' clocks deviate from true time. */
     public Builder<M> clocks(ClockModel clocks) {
       this.clocks = require(clocks, "clocks");
+      return this;
+    }
+
+    /**
+     * How one node's clock deviates from true time, instead of {@link #clocks}' offset and drift
+     * (a precise reference clock, or a rogue one); clock steps still follow {@link #clocks}.
+     *
+     * @throws IllegalArgumentException if either argument is null
+     */
+    public Builder<M> clock(NodeId node, ClockModel clock) {
+      nodeClocks.put(require(node, "node"), require(clock, "clock"));
       return this;
     }
 
@@ -717,6 +730,12 @@ public final class Simulation<M> implements Execution<M> {
         if (!members.contains(r.node)) {
           throw new IllegalStateException(
               "request for unknown node " + r.node + "; members are " + members);
+        }
+      }
+      for (NodeId node : nodeClocks.keySet()) {
+        if (!members.contains(node)) {
+          throw new IllegalStateException(
+              "clock given for unknown node " + node + "; members are " + members);
         }
       }
       return new Simulation<>(this);

@@ -63,6 +63,17 @@ public final class VirtualClock {
     return steps.stream().anyMatch(s -> s[0] <= trueNanos);
   }
 
+  /** The sum of the steps this wall clock took after {@code fromTrueNanos}, up to {@code toTrueNanos}. */
+  public long stepsBetween(long fromTrueNanos, long toTrueNanos) {
+    long sum = 0;
+    for (long[] step : steps) {
+      if (step[0] > fromTrueNanos && step[0] <= toTrueNanos) {
+        sum += step[1];
+      }
+    }
+    return sum;
+  }
+
   void step(long atTrueNanos, long deltaNanos) {
     steps.add(new long[] {atTrueNanos, deltaNanos});
   }
