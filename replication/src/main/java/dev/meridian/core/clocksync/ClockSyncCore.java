@@ -33,7 +33,9 @@ import java.util.Set;
  * true round trip is at most {@code (t1 - t0)/(1 - ρ)}. So at {@code t1} true time lies in
  * {@code [e + d_min, l + rtt_max - d_min]}. From then on the interval grows by the drift bound:
  * after a local elapsed time {@code d}, by {@code d/(1+ρ)} at the low end and {@code d/(1-ρ)} at
- * the high end. This member's wall clock is never used, except by a reference.
+ * the high end. A source's fresh interval is intersected with its previous one aged to now, so
+ * the best round trip keeps paying off. This member's wall clock is never used, except by a
+ * reference.
  *
  * <p><b>References confirm their own clocks.</b> A reference starts on probation: it answers with
  * its wall clock ± its error marked {@link SyncMessage.Vouch#UNCONFIRMED_CLAIM}, which only other
@@ -248,16 +250,22 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
       return;
     }
     claims.remove(from);
-    Estimate previous = estimates.put(from, fresh);
+    Estimate previous = estimates.get(from);
     if (previous != null) {
+      // Both the earlier interval, aged to now, and the fresh one hold true time when the
+      // bounds hold: keep their intersection, so one lucky fast round trip keeps paying off
+      // (NTP's clock filter, made exact). Disjoint means a bound broke: report, keep the fresh.
       TimeInterval aged = aged(previous, now.monotonicNanos());
-      TimeInterval got = aged(fresh, now.monotonicNanos());
-      if (!aged.overlaps(got)) {
-        out.add(new Effect.Deliver<>(new ClockFault(from, "its answer " + got
-            + " contradicts its earlier one aged to now " + aged
-            + ": its clock or this one runs beyond the drift bound")));
+      if (!aged.overlaps(new TimeInterval(fresh.earliest(), fresh.latest()))) {
+        out.add(new Effect.Deliver<>(new ClockFault(from, "its answer ["
+            + fresh.earliest() + ", " + fresh.latest() + "] contradicts its earlier one aged to"
+            + " now " + aged + ": its clock or this one runs beyond the drift bound")));
+      } else {
+        fresh = new Estimate(Math.max(aged.earliest(), fresh.earliest()),
+            Math.min(aged.latest(), fresh.latest()), now.monotonicNanos());
       }
     }
+    estimates.put(from, fresh);
     checkOwnClockAgainstSources(now, out);
     out.add(new Effect.Deliver<>(readingOrWhyNot(now, out)));
   }
