@@ -1,6 +1,7 @@
 package dev.meridian.cli;
 
 import dev.meridian.bench.CausalBench;
+import dev.meridian.bench.ClockSyncBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.bench.FailoverBench;
 import dev.meridian.bench.TotalBench;
@@ -245,13 +246,14 @@ public final class MeridianCli implements Runnable {
             + " meridian_failover_ms=<n> meridian_hang_ms=<n> jgroups_failover_ms=<n>"
             + " jgroups_hang_ms=<n>); total (three members over 127.0.0.1 sending total-order ops,"
             + " Meridian against JGroups SEQUENCER; last line meridian_total_ops_per_s=<n>"
-            + " jgroups_seq_msgs_per_s=<n> ratio=<r>)."
+            + " jgroups_seq_msgs_per_s=<n> ratio=<r>); clocksync (three synchronized clocks over"
+            + " 127.0.0.1 for 10 s; last line clock_uncertainty_us=<n> clock_precision_us=<n>)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME",
-        description = "Benchmark to run: clocks, causal, failover, total.")
+        description = "Benchmark to run: clocks, clocksync, causal, failover, total.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -276,9 +278,14 @@ public final class MeridianCli implements Runnable {
         return TotalBench.run(quick ? TotalBench.Length.QUICK : TotalBench.Length.FULL,
             stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("clocksync")) {
+        // About 13 s (3 s with --quick); exit 1 if an interval missed the host's clock.
+        return ClockSyncBench.run(quick ? ClockSyncBench.Length.QUICK
+            : ClockSyncBench.Length.FULL, stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
-        throw new ParameterException(spec.commandLine(),
-            "unknown benchmark '" + name + "'; known: clocks, causal, failover, total");
+        throw new ParameterException(spec.commandLine(), "unknown benchmark '" + name
+            + "'; known: clocks, clocksync, causal, failover, total");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));

@@ -144,7 +144,7 @@ class MeridianCliTest {
 
   @Test
   void unknownBenchmarkIsAUsageError() {
-    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks, causal");
+    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks, clocksync, causal");
   }
 
   // --- sim ------------------------------------------------------------------------------------
@@ -273,5 +273,17 @@ class MeridianCliTest {
     Run broken = run("sim", "membership", "--broken", "no-majority", "--seeds", "40");
     assertEquals(1, broken.exit(), broken::all);
     assertTrue(broken.out().contains("one-view-per-id"), broken::all);
+  }
+
+  @Test
+  void clockSyncScenarioRunsAndABrokenVariantExitsOne() {
+    Run r = run("sim", "clocksync", "--seeds", "5");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=clocksync seeds=5 violations=0", lines[lines.length - 1], r::all);
+    Run broken = run("sim", "clocksync", "--broken", "trust-local-clock", "--seeds", "5");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("interval-holds-true-time"), broken::all);
+    assertUsageError(run("sim", "clocksync", "--broken", "bogus"), "bogus", "average-sources");
   }
 }

@@ -91,6 +91,15 @@ import java.util.logging.Logger;
  */
 public final class NodeRuntime<M> implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NodeRuntime.class.getName());
+  /** The widest gap between the two monotonic reads around a wall-clock read that is accepted. */
+  private static final long MAX_CLOCK_READ_SPREAD_NANOS = 20_000;
+  /**
+   * How far a {@link Now}'s wall reading may be from the wall clock at its monotonic reading: the
+   * wall clock is read somewhere between two monotonic reads at most {@link
+   * #MAX_CLOCK_READ_SPREAD_NANOS} apart, and stamped with their midpoint (plus 1 µs for the wall
+   * clock's own resolution). A reference adds it to the error it vouches for.
+   */
+  static final long CLOCK_PAIRING_ERROR_NANOS = MAX_CLOCK_READ_SPREAD_NANOS / 2 + 1_000;
   /** Requests, and separately frames, handled per turn before timers get a turn. */
   private static final int MAX_INPUTS_PER_TURN = 256;
 
@@ -101,12 +110,14 @@ public final class NodeRuntime<M> implements AutoCloseable {
   private final Consumer<Object> onDeliver;
   private final Consumer<Object> onDroppedRequest;
   private final int maxPendingFrames;
+  private final boolean messagesAtArrival;
   private final long closeTimeoutNanos;
   private final ScheduledThreadPoolExecutor coreExecutor;
   private volatile Thread coreThread;
 
   // inbound frames: bounded, drained in batches on the core thread
-  private record Inbound(NodeId from, byte[] frame) {}
+  /** A frame and the monotonic time it arrived at. */
+  private record Inbound(NodeId from, byte[] frame, long arrivedNanos) {}
 
   private final ConcurrentLinkedQueue<Inbound> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxSize = new AtomicInteger();
@@ -163,6 +174,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
     this.onDeliver = b.onDeliver;
     this.onDroppedRequest = b.onDroppedRequest;
     this.maxPendingFrames = b.maxPendingFrames;
+    this.messagesAtArrival = b.messagesAtArrival;
     this.closeTimeoutNanos = b.closeTimeout.toNanos();
     this.coreExecutor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "meridian-node-" + self);
@@ -358,7 +370,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
       framesDroppedInboxFull.increment();
       return;
     }
-    inbox.offer(new Inbound(from, frame));
+    inbox.offer(new Inbound(from, frame, System.nanoTime()));
     scheduleTurn();
   }
 
@@ -404,8 +416,10 @@ public final class NodeRuntime<M> implements AutoCloseable {
         break;
       }
       inboxSize.decrementAndGet();
+      now = notBefore(now, in);
       M message = decode(in);
-      if (message != null && !handle(new Event.Message<>(in.from(), message, now))) {
+      if (message != null
+          && !handle(new Event.Message<>(in.from(), message, readingFor(now, in)))) {
         failFutures(handled);
         return;
       }
@@ -464,8 +478,10 @@ public final class NodeRuntime<M> implements AutoCloseable {
         break;
       }
       inboxSize.decrementAndGet();
+      now = notBefore(now, in);
       M message = decode(in);
-      if (message != null && !handle(new Event.Message<>(in.from(), message, now))) {
+      if (message != null
+          && !handle(new Event.Message<>(in.from(), message, readingFor(now, in)))) {
         return;
       }
     }
@@ -638,9 +654,39 @@ public final class NodeRuntime<M> implements AutoCloseable {
     return (m.length() > 200 ? sb.append("...") : sb).toString();
   }
 
+  /**
+   * {@code turn}, or a fresh reading if the frame arrived after it was taken. A frame is never
+   * handled with a reading older than its arrival: clock synchronization bounds round trips by
+   * these readings, and a turn goes on taking frames that arrive while it runs.
+   */
+  private static Now notBefore(Now turn, Inbound in) {
+    return in.arrivedNanos() - turn.monotonicNanos() > 0 ? now() : turn;
+  }
+
+  /** The readings a message is handled with: the turn's, or those of its arrival (see builder). */
+  private Now readingFor(Now turn, Inbound in) {
+    if (!messagesAtArrival) {
+      return turn;
+    }
+    long waited = turn.monotonicNanos() - in.arrivedNanos(); // >= 0: turn is notBefore(in)
+    return new Now(turn.wallNanos() - waited, in.arrivedNanos());
+  }
+
+  /**
+   * Both clocks, read as one instant: the wall clock between two monotonic reads, retried when a
+   * pause (GC, descheduling) fell between them. A torn pair would look like a wall-clock step to
+   * clock synchronization, and would shift a reference's answers by the pause.
+   */
   private static Now now() {
-    Instant wall = Instant.now();
-    return new Now(wall.getEpochSecond() * 1_000_000_000L + wall.getNano(), System.nanoTime());
+    for (int attempt = 1; ; attempt++) {
+      long before = System.nanoTime();
+      Instant wall = Instant.now();
+      long after = System.nanoTime();
+      if (after - before <= MAX_CLOCK_READ_SPREAD_NANOS || attempt == 5) {
+        return new Now(wall.getEpochSecond() * 1_000_000_000L + wall.getNano(),
+            before + (after - before) / 2);
+      }
+    }
   }
 
   /**
@@ -655,6 +701,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
     private Consumer<Object> onDeliver = value -> { };
     private Consumer<Object> onDroppedRequest = request -> { };
     private int maxPendingFrames = 65_536;
+    private boolean messagesAtArrival;
     private Duration closeTimeout = Duration.ofSeconds(5);
 
     private Builder() {}
@@ -696,6 +743,17 @@ public final class NodeRuntime<M> implements AutoCloseable {
     }
 
     /** How many received frames may wait for the core thread before more are dropped. */
+    /**
+     * Hands each message to the core with the clock readings of its arrival (the monotonic time
+     * the transport delivered it, the wall clock moved back by the same amount) instead of the
+     * turn's. For clock synchronization: the time a frame waited for the core thread must not
+     * count as network delay.
+     */
+    public Builder<M> messagesAtArrival() {
+      this.messagesAtArrival = true;
+      return this;
+    }
+
     public Builder<M> maxPendingFrames(int frames) {
       if (frames < 1) {
         throw new IllegalArgumentException("maxPendingFrames must be >= 1, got " + frames);

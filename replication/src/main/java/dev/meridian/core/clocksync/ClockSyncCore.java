@@ -138,7 +138,9 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
     this.settings = settings;
     this.variant = variant;
     this.sources = settings.sources().stream().filter(s -> !s.equals(self)).distinct().toList();
-    this.onProbation = settings.isReference();
+    // A lone reference has nobody to confirm it: it vouches from the start.
+    this.onProbation = settings.isReference() && !sources.isEmpty();
+    this.vouchesForOwnClock = settings.isReference() && sources.isEmpty();
   }
 
   /** True while this member is a reference that still vouches for its own wall clock. */
@@ -166,6 +168,8 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
     } else if (event instanceof Event.Request<SyncMessage> r) {
       if (r.request() instanceof ReadNow) {
         out.add(new Effect.Deliver<>(readingOrWhyNot(now, out)));
+      } else if (r.request() instanceof dev.meridian.core.PeerUnreachable) {
+        // a transport's hint; a source that is gone simply stops answering
       } else {
         throw new IllegalArgumentException("unknown request " + r.request());
       }
@@ -314,13 +318,24 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
     return new Reading(agreed, agreeing, heard.size(), mono);
   }
 
-  /** The interval of an estimate, grown by the drift bound up to local monotonic {@code mono}. */
+  /**
+   * The interval of an estimate moved to local monotonic {@code mono} and grown by the drift
+   * bound. {@code mono} may lie before the estimate: a runtime may hand a message the readings
+   * of its arrival, earlier than those of an event handled before it.
+   */
   private TimeInterval aged(Estimate e, long mono) {
-    long elapsed = Math.max(0, mono - e.atMono());
-    double rho = settings.maxDrift();
-    long low = e.earliest() + (long) Math.floor(elapsed / (1.0 + rho));
-    long high = e.latest() + (long) Math.ceil(elapsed / (1.0 - rho));
-    return new TimeInterval(low, high);
+    return age(e.earliest(), e.latest(), mono - e.atMono(), settings.maxDrift());
+  }
+
+  /**
+   * Where true time lies {@code elapsed} monotonic nanoseconds (either sign) after an instant at
+   * which it lay in {@code [earliest, latest]}, for a monotonic clock within drift bound ρ.
+   */
+  public static TimeInterval age(long earliest, long latest, long elapsed, double rho) {
+    double slow = elapsed / (1.0 + rho);
+    double fast = elapsed / (1.0 - rho);
+    return new TimeInterval(earliest + (long) Math.floor(Math.min(slow, fast)),
+        latest + (long) Math.ceil(Math.max(slow, fast)));
   }
 
   private static TimeInterval average(List<TimeInterval> intervals) {
