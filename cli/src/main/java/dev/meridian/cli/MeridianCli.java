@@ -14,6 +14,8 @@ import dev.meridian.sim.SimulationResult;
 import dev.meridian.sim.clocks.ClockVariant;
 import dev.meridian.sim.clocks.ClocksScenario;
 import dev.meridian.sim.clocksync.ClockSyncScenario;
+import dev.meridian.sim.leases.LeaseSimCore;
+import dev.meridian.sim.leases.LeasesScenario;
 import dev.meridian.core.causal.CausalMulticastCore;
 import dev.meridian.core.clocksync.ClockSyncCore;
 import dev.meridian.core.membership.MembershipCore;
@@ -67,6 +69,9 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("membership", variant -> new MembershipScenario(variant == null
         ? MembershipCore.Variant.CORRECT
         : fromFlag(MembershipCore.Variant.class, variant)));
+    SCENARIOS.put("leases", variant -> new LeasesScenario(variant == null
+        ? LeaseSimCore.Variant.CORRECT
+        : fromFlag(LeaseSimCore.Variant.class, variant)));
     SCENARIOS.put("clocksync", variant -> new ClockSyncScenario(variant == null
         ? ClockSyncCore.Variant.CORRECT
         : fromFlag(ClockSyncCore.Variant.class, variant)));

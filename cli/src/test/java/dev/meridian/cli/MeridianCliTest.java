@@ -286,4 +286,15 @@ class MeridianCliTest {
     assertTrue(broken.out().contains("interval-holds-true-time"), broken::all);
     assertUsageError(run("sim", "clocksync", "--broken", "bogus"), "bogus", "average-sources");
   }
+
+  @Test
+  void leasesScenarioRunsAndABrokenVariantExitsOne() {
+    Run r = run("sim", "leases", "--seeds", "3");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=leases seeds=3 violations=0", lines[lines.length - 1], r::all);
+    Run broken = run("sim", "leases", "--broken", "no-fencing", "--seeds", "10");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("fencing"), broken::all);
+  }
 }

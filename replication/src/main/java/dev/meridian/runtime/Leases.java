@@ -1,5 +1,6 @@
 package dev.meridian.runtime;
 
+import dev.meridian.core.lease.LeaseTable;
 import dev.meridian.lease.Lease;
 import dev.meridian.lease.LeaseService;
 import dev.meridian.lease.LeaseUnavailableException;

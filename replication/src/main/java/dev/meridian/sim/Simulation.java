@@ -62,6 +62,7 @@ public final class Simulation<M> implements Execution<M> {
   private final NetworkModel safetyNetwork;
   private final NetworkModel livenessNetwork;
   private final ClockModel clockModel;
+  private final Set<NodeId> durable;
   private final FaultModel faultModel;
   private final long safetyNanos;
   private final long livenessNanos;
@@ -97,6 +98,7 @@ public final class Simulation<M> implements Execution<M> {
     this.safetyNetwork = b.network;
     this.livenessNetwork = b.livenessNetwork != null ? b.livenessNetwork : b.network.healed();
     this.clockModel = b.clocks;
+    this.durable = Set.copyOf(b.durable);
     this.faultModel = b.faults;
     this.safetyNanos = b.safetyNanos;
     this.livenessNanos = b.livenessNanos;
@@ -407,7 +409,7 @@ public final class Simulation<M> implements Execution<M> {
     } else if ((pick -= faultModel.crashWeight()) < 0) {
       long down = nodes.values().stream().filter(n -> !n.up).count();
       Node<M> victim = nodes.get(members.get(faultRandom.nextInt(members.size())));
-      if (victim.up && down < faultModel.maxDown()) {
+      if (victim.up && down < faultModel.maxDown() && !durable.contains(victim.id)) {
         victim.up = false;
         victim.core = null;
         victim.timers.clear();
@@ -570,6 +572,7 @@ public final class Simulation<M> implements Execution<M> {
     private NetworkModel livenessNetwork;
     private ClockModel clocks = ClockModel.perfect();
     private final Map<NodeId, ClockModel> nodeClocks = new HashMap<>();
+    private final Set<NodeId> durable = new HashSet<>();
     private FaultModel faults = FaultModel.none();
     private long safetyNanos = 1_000_000_000L;
     private long livenessNanos = 1_000_000_000L;
@@ -643,6 +646,15 @@ public final class Simulation<M> implements Execution<M> {
      */
     public Builder<M> clock(NodeId node, ClockModel clock) {
       nodeClocks.put(require(node, "node"), require(clock, "clock"));
+      return this;
+    }
+
+    /**
+     * Exempts {@code node} from crashes (a node the scenario treats as stable storage, such as a
+     * replicated service modelled by one node); its links may still fail.
+     */
+    public Builder<M> durable(NodeId node) {
+      durable.add(require(node, "node"));
       return this;
     }
 

@@ -1,4 +1,4 @@
-package dev.meridian.runtime;
+package dev.meridian.core.lease;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.NodeId;
-import dev.meridian.runtime.LeaseTable.Kind;
-import dev.meridian.runtime.LeaseTable.Op;
+import dev.meridian.core.lease.LeaseTable.Kind;
+import dev.meridian.core.lease.LeaseTable.Op;
 import org.junit.jupiter.api.Test;
 
 /** The grant rule and the wire form of the replicated lease table. */

@@ -1,4 +1,4 @@
-package dev.meridian.runtime;
+package dev.meridian.core.lease;
 
 import dev.meridian.NodeId;
 import dev.meridian.replica.Codec;
@@ -25,27 +25,27 @@ import java.util.TreeMap;
  * holder is the member that submitted the request (its origin), so nobody can act in another's
  * name.
  */
-final class LeaseTable implements StateMachine<LeaseTable.State, LeaseTable.Op, LeaseTable.Result> {
+public final class LeaseTable implements StateMachine<LeaseTable.State, LeaseTable.Op, LeaseTable.Result> {
   /** Longest resource name, in UTF-8 bytes. */
-  static final int MAX_RESOURCE_BYTES = 1024;
+  public static final int MAX_RESOURCE_BYTES = 1024;
 
   /** One grant. */
-  record Grant(String holder, long token, long expiryNanos) {}
+  public record Grant(String holder, long token, long expiryNanos) {}
 
   /** The table; mutated only by {@link #apply}. */
-  static final class State {
-    final Map<String, Grant> grants = new TreeMap<>();
-    final Map<String, Long> lastToken = new TreeMap<>();
+  public static final class State {
+    public final Map<String, Grant> grants = new TreeMap<>();
+    public final Map<String, Long> lastToken = new TreeMap<>();
   }
 
-  enum Kind { ACQUIRE, RENEW, RELEASE }
+  public enum Kind { ACQUIRE, RENEW, RELEASE }
 
   /**
    * A request. {@code earliestNanos} is the requester's synchronized {@code now().earliest} when
    * it sent it; {@code token} names the grant a renew or release is about.
    */
-  record Op(Kind kind, String resource, long token, long durationNanos, long earliestNanos) {
-    Op {
+  public record Op(Kind kind, String resource, long token, long durationNanos, long earliestNanos) {
+    public Op {
       if (kind == null || resource == null || resource.isEmpty()
           || resource.getBytes(StandardCharsets.UTF_8).length > MAX_RESOURCE_BYTES) {
         throw new IllegalArgumentException("a lease request needs a kind and a resource name of"
@@ -58,7 +58,7 @@ final class LeaseTable implements StateMachine<LeaseTable.State, LeaseTable.Op, 
   }
 
   /** What a request decided: the grant that now stands (if any), and whether it is the asker's. */
-  record Result(boolean granted, Grant grant) {}
+  public record Result(boolean granted, Grant grant) {}
 
   @Override
   public State initialState() {
