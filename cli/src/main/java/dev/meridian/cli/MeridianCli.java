@@ -6,6 +6,7 @@ import dev.meridian.bench.ClocksBench;
 import dev.meridian.bench.FailoverBench;
 import dev.meridian.bench.TotalBench;
 import dev.meridian.examples.ClocksDemo;
+import dev.meridian.examples.LeaseDemo;
 import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
 import dev.meridian.sim.Scenario;
@@ -151,7 +152,11 @@ public final class MeridianCli implements Runnable {
       out.println("---");
       out.println();
       boolean membership = MembershipDemo.run(out);
-      return clocks && map && membership ? 0 : 1;
+      out.println();
+      out.println("---");
+      out.println();
+      boolean leases = LeaseDemo.run(out);
+      return clocks && map && membership && leases ? 0 : 1;
     }
   }
 
@@ -161,7 +166,7 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks, causal, membership."
+        "Scenarios: clocks, causal, membership, clocksync, leases."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;

@@ -30,7 +30,7 @@ public final class MembershipDemo {
 
   /** Runs the demo; returns true when every step behaved as the guarantees say. */
   public static boolean run(PrintStream out) throws Exception {
-    int[] ports = freeLoopbackPorts(IDS.size());
+    int[] ports = LoopbackPorts.free(IDS.size());
     long started = System.nanoTime();
     List<GroupMember<TreeMap<String, String>, LockTable.Op, Boolean>> m = new ArrayList<>();
     try {
@@ -125,23 +125,5 @@ public final class MembershipDemo {
       Thread.sleep(10);
     }
     throw new IllegalStateException("no common view of " + size + " members within 30 s");
-  }
-
-  private static int[] freeLoopbackPorts(int n) {
-    int[] ports = new int[n];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return ports;
   }
 }

@@ -29,7 +29,7 @@ public final class ReplicatedMapDemo {
   /** Runs the demo; returns true when the three maps converged. */
   public static boolean run(PrintStream out) throws Exception {
     List<NodeId> ids = List.of(NodeId.of("alice"), NodeId.of("bob"), NodeId.of("carol"));
-    int[] ports = freeLoopbackPorts(ids.size());
+    int[] ports = LoopbackPorts.free(ids.size());
     List<Replica<ReplicatedMap<String, String>, ReplicatedMap.Op<String, String>>> members =
         new ArrayList<>();
     try {
@@ -95,23 +95,5 @@ public final class ReplicatedMapDemo {
       TimeUnit.MILLISECONDS.sleep(20); // polling a running group: a demo, not a test
     }
     return false;
-  }
-
-  private static int[] freeLoopbackPorts(int n) {
-    int[] ports = new int[n];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port on 127.0.0.1", e);
-    }
-    return ports;
   }
 }
