@@ -4,6 +4,7 @@ import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClockSyncBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.bench.FailoverBench;
+import dev.meridian.bench.LeaseBench;
 import dev.meridian.bench.TotalBench;
 import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.LeaseDemo;
@@ -257,13 +258,15 @@ public final class MeridianCli implements Runnable {
             + " jgroups_hang_ms=<n>); total (three members over 127.0.0.1 sending total-order ops,"
             + " Meridian against JGroups SEQUENCER; last line meridian_total_ops_per_s=<n>"
             + " jgroups_seq_msgs_per_s=<n> ratio=<r>); clocksync (three synchronized clocks over"
-            + " 127.0.0.1 for 10 s; last line clock_uncertainty_us=<n> clock_precision_us=<n>)."
+            + " 127.0.0.1 for 10 s; last line clock_uncertainty_us=<n> clock_precision_us=<n>);"
+            + " leases (acquire->release loops on three members; last line lease_ops_per_s=<n>"
+            + " acquire_p99_us=<n>)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME",
-        description = "Benchmark to run: clocks, clocksync, causal, failover, total.")
+        description = "Benchmark to run: clocks, clocksync, leases, causal, failover, total.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -288,6 +291,11 @@ public final class MeridianCli implements Runnable {
         return TotalBench.run(quick ? TotalBench.Length.QUICK : TotalBench.Length.FULL,
             stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("leases")) {
+        // About 15 s (3 s with --quick); exit 1 if a loop failed.
+        return LeaseBench.run(quick ? LeaseBench.Length.QUICK : LeaseBench.Length.FULL,
+            stream(spec.commandLine())) ? 0 : 1;
+      }
       if (name.equals("clocksync")) {
         // About 13 s (3 s with --quick); exit 1 if an interval missed the host's clock.
         return ClockSyncBench.run(quick ? ClockSyncBench.Length.QUICK
@@ -295,7 +303,7 @@ public final class MeridianCli implements Runnable {
       }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(), "unknown benchmark '" + name
-            + "'; known: clocks, clocksync, causal, failover, total");
+            + "'; known: clocks, clocksync, leases, causal, failover, total");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));

@@ -144,7 +144,7 @@ class MeridianCliTest {
 
   @Test
   void unknownBenchmarkIsAUsageError() {
-    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks, clocksync, causal");
+    assertUsageError(run("bench", "nosuch"), "nosuch", "clocks, clocksync, leases, causal");
   }
 
   // --- sim ------------------------------------------------------------------------------------
