@@ -85,6 +85,19 @@ public interface GroupMember<S, O, R> extends AutoCloseable {
   CompletableFuture<R> submit(O op, Ordering ordering);
 
   /**
+   * Timed multicast: as {@link #submit(Object, Ordering)}, whose future completes only once
+   * every member of the view has applied {@code op} ({@link Ordering#TOTAL}) or holds it for the
+   * flush ({@link Ordering#FIFO}) — but if that has not happened within {@code deadline}, the
+   * future fails then with a {@link DeadlineExceededException} naming the members that had not.
+   * The operation itself is not withdrawn: late members may still apply it, and virtual
+   * synchrony still decides its fate if the view changes.
+   *
+   * @throws IllegalArgumentException as {@link #submit(Object, Ordering)}, or if {@code deadline}
+   *     is null, not positive, or longer than a day
+   */
+  CompletableFuture<R> submit(O op, Ordering ordering, java.time.Duration deadline);
+
+  /**
    * Runs {@code reader} on the member's event thread against the current state (between two
    * applied operations) and returns its result. The reader must not keep or modify the state.
    *

@@ -9,6 +9,7 @@ import dev.meridian.core.membership.MemberWire;
 import dev.meridian.core.membership.MembershipCore;
 import dev.meridian.membership.MembershipListener;
 import dev.meridian.membership.View;
+import dev.meridian.replica.DeadlineExceededException;
 import dev.meridian.replica.GroupMember;
 import dev.meridian.replica.GroupMemberConfig;
 import dev.meridian.replica.Ordering;
@@ -23,7 +24,10 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -156,6 +160,10 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
       } else {
         f.complete((R) d.result());
       }
+    } else if (value instanceof MembershipCore.DeadlineMissed m) {
+      // Still in flight in the core: its SubmitDone or SubmitFailed follows and counts it out.
+      ((CompletableFuture<R>) m.token()).completeExceptionally(new DeadlineExceededException(
+          config.nodeId() + ": timed multicast missed its deadline; " + m.why(), m.late()));
     } else if (value instanceof MembershipCore.SubmitFailed f) {
       inFlight.decrementAndGet();
       ((CompletableFuture<R>) f.token()).completeExceptionally(f.cause());
@@ -239,6 +247,36 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
       applied.completeExceptionally(stopped());
     }
     return applied;
+  }
+
+  @Override
+  public CompletableFuture<R> submit(O op, Ordering ordering, Duration deadline) {
+    if (deadline == null || deadline.isNegative() || deadline.isZero()
+        || deadline.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("deadline must be in (0, 1 day], got " + deadline);
+    }
+    CompletableFuture<R> applied = submit(op, ordering);
+    if (applied.isDone()) {
+      return applied;
+    }
+    ScheduledFuture<?> timer = DEADLINES.schedule(
+        () -> runtime.offer(new MembershipCore.DeadlinePassed(applied)),
+        deadline.toNanos(), TimeUnit.NANOSECONDS);
+    applied.whenComplete((r, e) -> timer.cancel(false));
+    return applied;
+  }
+
+  /** One daemon thread for every member's deadlines: it only hands a request to a runtime. */
+  private static final ScheduledThreadPoolExecutor DEADLINES = deadlineTimer();
+
+  private static ScheduledThreadPoolExecutor deadlineTimer() {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "meridian-deadlines");
+      thread.setDaemon(true);
+      return thread;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    return t;
   }
 
   /** A submit or read the runtime dropped unhandled (closed meanwhile) fails, never hangs. */

@@ -9,6 +9,7 @@ import dev.meridian.membership.MembershipListener;
 import dev.meridian.membership.NoQuorumException;
 import dev.meridian.membership.ViewChange;
 import dev.meridian.process.GroupProcessMain.Log;
+import dev.meridian.replica.DeadlineExceededException;
 import dev.meridian.replica.GroupMember;
 import dev.meridian.replica.GroupMemberBuilder;
 import dev.meridian.replica.Ordering;
@@ -195,6 +196,49 @@ class GroupMemberTest {
       assertEquals(1, m.get(0).view().orElseThrow().id(), "a minority installs no view");
     } finally {
       m.forEach(GroupMember::halt);
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aTimedMulticastCompletesWhenAllHaveItOrFailsAtItsDeadlineNamingTheLateMembers()
+      throws Exception {
+    // In memory: a halted member there is silent without its port refusing connections, so it
+    // stays in the view until the 3 s suspicion timeout.
+    Function<Integer, String> address = i -> "memory:group-timed";
+    List<GroupMember<List<String>, String, Integer>> m = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        m.add(builder(i, address).stateMachine(new Log()).start());
+      }
+      await(() -> m.stream().allMatch(x -> x.view().map(v -> v.size() == 3).orElse(false)),
+          "a view of three");
+      m.get(0).submit("in time", Ordering.TOTAL, Duration.ofSeconds(10))
+          .get(10, TimeUnit.SECONDS); // completes: every member applied it in time
+      assertEquals(List.of("in time"), log(m.get(2)));
+      // c stops answering (alive to the network, silent): nothing completes, since c never
+      // reports having applied it, and the view keeps c for 3 s (the suspicion timeout).
+      m.get(2).halt();
+      CompletableFuture<Integer> late = m.get(0).submit("too late", Ordering.TOTAL,
+          Duration.ofMillis(300));
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> late.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof DeadlineExceededException, e.toString());
+      assertEquals(List.of(IDS.get(2)), ((DeadlineExceededException) e.getCause()).late(),
+          e.getCause().getMessage());
+      assertTrue(e.getCause().getMessage().contains("not yet delivered by [c]"),
+          e.getCause().getMessage());
+      CompletableFuture<Integer> fifo = m.get(1).submit("fifo", Ordering.FIFO,
+          Duration.ofMillis(300));
+      ExecutionException f = assertThrows(ExecutionException.class,
+          () -> fifo.get(10, TimeUnit.SECONDS));
+      assertEquals(List.of(IDS.get(2)), ((DeadlineExceededException) f.getCause()).late());
+      assertThrows(IllegalArgumentException.class,
+          () -> m.get(0).submit("x", Ordering.TOTAL, Duration.ZERO));
+      assertThrows(IllegalArgumentException.class,
+          () -> m.get(0).submit("x", Ordering.TOTAL, null));
+    } finally {
+      m.forEach(GroupMember::close);
     }
   }
 

@@ -163,6 +163,16 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   /** The message submitted with {@code token} failed; {@code cause} says why. */
   public record SubmitFailed(Object token, RuntimeException cause) {}
 
+  /**
+   * A request: the deadline of the submit named {@code token} has passed. If it is still in
+   * flight, the core answers with {@link DeadlineMissed}; the submit itself goes on, and its
+   * {@link SubmitDone} or {@link SubmitFailed} still follows.
+   */
+  public record DeadlinePassed(Object token) {}
+
+  /** A submit missed its deadline: {@code late} had not applied (or received) it. */
+  public record DeadlineMissed(Object token, List<NodeId> late, String why) {}
+
   /** A read ran: {@code result}, or {@code failure} if the reader threw. */
   public record ReadDone(Object token, Object result, RuntimeException failure) {}
 
@@ -517,6 +527,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         queued.addLast(submit);
         sendQueued(out);
       }
+    } else if (request instanceof DeadlinePassed d) {
+      deadlinePassed(d.token(), out);
     } else if (request instanceof LeaveGroup) {
       departing = true;
       if (view != null && view.size() == 1) {
@@ -691,6 +703,17 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       trim();
     }
 
+    /** The seq of the op in flight with this token (by identity), or -1. */
+    long seqOf(Object token) {
+      for (int i = 0; i < span; i++) {
+        OwnOp op = slots[index(i)];
+        if (op != null && op.token == token) {
+          return first + i;
+        }
+      }
+      return -1;
+    }
+
     /** The ops in flight, oldest first. */
     List<OwnOp> values() {
       List<OwnOp> all = new ArrayList<>(count);
@@ -760,6 +783,45 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
       out.add(new Effect.Deliver<>(new SubmitDone(op.token, op.result)));
       own.removeFirst();
+    }
+  }
+
+  /**
+   * Names the members that have not yet delivered the submit {@code token}, if it is still in
+   * flight: not applied here, or not reported by a member (the same test as {@link
+   * #completeStable}).
+   */
+  private void deadlinePassed(Object token, List<Effect<LinkFrame<MemberWire>>> out) {
+    for (Submit s : queued) {
+      if (s.token() == token) {
+        List<NodeId> everyone = view == null ? List.of(self) : view.members();
+        out.add(new Effect.Deliver<>(new DeadlineMissed(token, everyone,
+            "not sent yet: " + (view == null ? "not in a view" : "a view change is under way"))));
+        return;
+      }
+    }
+    long seq = own.seqOf(token);
+    if (seq < 0 || view == null) {
+      return; // settled already (its outcome is on its way), or nothing to judge against
+    }
+    OwnOp op = own.get(seq);
+    List<NodeId> late = new ArrayList<>();
+    for (NodeId n : view.members()) {
+      boolean has;
+      if (n.equals(self)) {
+        has = op.applied;
+      } else if (op.total) {
+        has = op.applied && peerTotalDelivered.getOrDefault(n, 0L) >= op.place;
+      } else {
+        has = peerReceived.getOrDefault(n, Map.of()).getOrDefault(self, 0L) >= seq;
+      }
+      if (!has) {
+        late.add(n);
+      }
+    }
+    if (!late.isEmpty()) {
+      out.add(new Effect.Deliver<>(new DeadlineMissed(token, late,
+          "view " + view.id() + " " + view.members() + ": not yet delivered by " + late)));
     }
   }
 
