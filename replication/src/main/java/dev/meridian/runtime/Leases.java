@@ -6,8 +6,8 @@ import dev.meridian.lease.LeaseService;
 import dev.meridian.lease.LeaseUnavailableException;
 import dev.meridian.replica.GroupMember;
 import dev.meridian.replica.GroupMemberBuilder;
+import dev.meridian.time.ClockUnsynchronizedException;
 import dev.meridian.time.SyncedClock;
-import dev.meridian.time.TimeInterval;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -58,9 +58,14 @@ public final class Leases {
     public CompletableFuture<Lease> acquire(String resource, Duration duration) {
       long nanos = checkDuration(duration);
       long sentAt = System.nanoTime(); // before the clock is read: the holder's timer starts here
-      TimeInterval now = clock.now();
-      LeaseTable.Op op = new LeaseTable.Op(LeaseTable.Kind.ACQUIRE, resource, 0, nanos,
-          now.earliest());
+      new LeaseTable.Op(LeaseTable.Kind.ACQUIRE, resource, 0, nanos, 0); // bad input throws
+      LeaseTable.Op op;
+      try {
+        op = new LeaseTable.Op(LeaseTable.Kind.ACQUIRE, resource, 0, nanos,
+            clock.now().earliest());
+      } catch (ClockUnsynchronizedException e) {
+        return CompletableFuture.failedFuture(e); // undecidable now, like a missing quorum
+      }
       return member.submit(op).thenApply(r -> {
         if (!r.granted()) {
           throw new LeaseUnavailableException(describe(resource, r.grant()));
