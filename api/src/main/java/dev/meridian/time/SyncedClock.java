@@ -13,9 +13,9 @@ import java.util.Optional;
  * agreement among them — {@link #now()} throws rather than guess.
  *
  * <p><b>Accuracy and precision.</b> {@link #accuracyNanos()} bounds the distance between the
- * midpoint of {@link #now()} and true time. Two members' midpoints differ by at most the sum of
- * their accuracies: that sum bounds their precision (agreement), which may be much tighter than
- * either's accuracy against the references — and is what ordering events across members needs.
+ * midpoint of {@link #now()} and true time; {@link #precisionNanos()} the distance to the
+ * midpoints of this member's sources (agreement), which is what ordering events across members
+ * needs. Two members' midpoints also differ by at most the sum of their accuracies.
  *
  * <p>Thread-safe; {@link #now()} does not block (it ages the latest reading by the drift bound).
  */
@@ -42,6 +42,16 @@ public interface SyncedClock extends AutoCloseable {
    * @throws ClockUnsynchronizedException if there is no interval
    */
   long accuracyNanos();
+
+  /**
+   * A bound on the distance between the midpoint of {@link #now()} and the midpoint of every
+   * source's own clock that vouched for an interval: how far this member may disagree with its
+   * sources (precision), as opposed to with true time ({@link #accuracyNanos()}). Two members
+   * synchronized from one source disagree by at most the sum of their precisions.
+   *
+   * @throws ClockUnsynchronizedException if there is no interval
+   */
+  long precisionNanos();
 
   /** This member's id. */
   dev.meridian.NodeId nodeId();

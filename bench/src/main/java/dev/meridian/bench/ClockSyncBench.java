@@ -84,6 +84,7 @@ public final class ClockSyncBench {
       TimeUnit.NANOSECONDS.sleep(length.warmUp.toNanos());
       List<Long> halfWidths = new ArrayList<>();
       List<Long> spreads = new ArrayList<>();
+      List<Long> bounds = new ArrayList<>();
       long misses = 0;
       long unsynchronized = 0;
       long end = System.nanoTime() + length.measured.toNanos();
@@ -110,6 +111,7 @@ public final class ClockSyncBench {
           }
           if (i > 0) {
             halfWidths.add((at[i].widthNanos() + 1) / 2);
+            bounds.add(clocks.get(i).precisionNanos());
           }
           // Midpoints moved back to the first read's instant, so reading order adds nothing.
           double mid = at[i].earliest() + at[i].widthNanos() / 2.0 - (readAt[i] - readAt[0]);
@@ -132,6 +134,9 @@ public final class ClockSyncBench {
       out.printf(Locale.ROOT, "precision, largest distance between the 3 midpoints (us): p50 %.1f"
           + " p90 %.1f p99 %.1f max %.1f%n", sp[sp.length / 2] / 1e3,
           sp[sp.length * 9 / 10] / 1e3, sp[sp.length * 99 / 100] / 1e3, sp[sp.length - 1] / 1e3);
+      long[] pb = bounds.stream().mapToLong(Long::longValue).sorted().toArray();
+      out.printf(Locale.ROOT, "precisionNanos() of m1, m2, the bound on their distance from m0"
+          + " (us): p50 %.1f p99 %.1f%n", pb[pb.length / 2] / 1e3, pb[pb.length * 99 / 100] / 1e3);
       out.printf(Locale.ROOT, "intervals missing the host clock: %d; samples without an interval:"
           + " %d%n", misses, unsynchronized);
       ok = misses == 0;

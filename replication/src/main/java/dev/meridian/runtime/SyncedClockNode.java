@@ -76,7 +76,11 @@ final class SyncedClockNode implements SyncedClock {
 
   @Override
   public TimeInterval now() {
-    Latest l = latest;
+    return aged(latest);
+  }
+
+  /** {@code l}'s reading aged to now; one reading throughout, even if a newer one arrives. */
+  private TimeInterval aged(Latest l) {
     if (closed.get()) {
       throw new ClockUnsynchronizedException(config.nodeId() + "'s clock is closed");
     }
@@ -101,6 +105,15 @@ final class SyncedClockNode implements SyncedClock {
   public long accuracyNanos() {
     TimeInterval now = now();
     return (now.widthNanos() + 1) / 2;
+  }
+
+  @Override
+  public long precisionNanos() {
+    Latest l = latest;
+    TimeInterval now = aged(l); // throws when there is no reading
+    // Both this interval and the sources' grew by the same drift allowance since the reading.
+    long grown = now.widthNanos() - l.reading().interval().widthNanos();
+    return l.reading().precisionNanos() + Math.max(0, grown);
   }
 
   @Override

@@ -73,6 +73,21 @@ class SyncedClockTest {
       }
       Thread.sleep(2);
     }
+    // Precision: m1's midpoint is within precisionNanos() of its source m0's midpoint.
+    for (int sample = 0; sample < 200; sample++) {
+      long t0 = System.nanoTime();
+      TimeInterval atM1 = clocks.get(1).now();
+      long precision = clocks.get(1).precisionNanos();
+      TimeInterval atM0 = clocks.get(0).now();
+      long between = System.nanoTime() - t0;
+      double distance = Math.abs((atM1.earliest() + atM1.widthNanos() / 2.0)
+          - (atM0.earliest() + atM0.widthNanos() / 2.0));
+      assertTrue(distance <= precision + between, "m1 is " + distance + " ns from m0, beyond"
+          + " its precision bound " + precision + " ns (+" + between + " ns between the reads)");
+      assertTrue(precision >= clocks.get(1).accuracyNanos() - between,
+          "precision vs its source is at least the interval's half-width");
+      Thread.sleep(1);
+    }
     assertTrue(clocks.get(0).accuracyNanos() < 100_000, "a reference vouching for 0 ns adds only"
         + " the pairing error of its two clocks: " + clocks.get(0).accuracyNanos());
   }

@@ -85,8 +85,19 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
     }
   }
 
-  /** A synchronized reading: true time lay in {@code interval} at local monotonic time. */
-  public record Reading(TimeInterval interval, int agreeing, int sources, long monotonicNanos) {
+  /**
+   * A synchronized reading: true time lay in {@code interval} at local monotonic time.
+   * {@code precisionNanos} bounds the distance between this interval's midpoint and the midpoint
+   * of each source that vouched for it (whose interval lies within what this member knows of it,
+   * since a source's own reading only narrows between its answers); half the width when there
+   * is no such source.
+   */
+  public record Reading(TimeInterval interval, int agreeing, int sources, long monotonicNanos,
+      long precisionNanos) {
+    public Reading(TimeInterval interval, int agreeing, int sources, long monotonicNanos) {
+      this(interval, agreeing, sources, monotonicNanos, (interval.widthNanos() + 1) / 2);
+    }
+
     /** The bound on the distance from the interval's midpoint to true time (accuracy). */
     public long halfWidthNanos() {
       return interval.widthNanos() / 2 + 1;
@@ -304,10 +315,14 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
           + " source(s) are wrong");
     }
     int agreeing = 0;
+    long precision = (agreed.widthNanos() + 1) / 2;
     for (int i = 0; i < heard.size(); i++) {
       NodeId s = heard.get(i);
       if (intervals.get(i).overlaps(agreed)) {
         agreeing++;
+        // Both midpoints lie in their intervals: the farthest two such points bound them.
+        precision = Math.max(precision, Math.max(intervals.get(i).latest() - agreed.earliest(),
+            agreed.latest() - intervals.get(i).earliest()));
         reportedFalsetickers.remove(s);
       } else if (reportedFalsetickers.add(s)) {
         out.add(new Effect.Deliver<>(new ClockFault(s, "falseticker: its interval "
@@ -315,7 +330,7 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
             + heard.size() + " sources agree on, " + agreed)));
       }
     }
-    return new Reading(agreed, agreeing, heard.size(), mono);
+    return new Reading(agreed, agreeing, heard.size(), mono, precision);
   }
 
   /**
