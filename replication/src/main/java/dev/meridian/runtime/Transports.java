@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Builds a member's transport from its addresses: {@code host:port} or {@code memory:<group>}. */
 final class Transports {
@@ -52,11 +53,17 @@ final class Transports {
 
   /**
    * An incarnation that grows across restarts of a process: tenths of a second since 2025
-   * (valid until about 2031 in an int; restarts must be at least 100 ms apart).
+   * (valid until about 2031 in an int; restarts of a process must be at least 100 ms apart),
+   * and strictly greater than any issued before in this JVM. A member restarted within the same
+   * tenth in one JVM used to get its predecessor's number, and its frames were taken for the
+   * dead incarnation's: it was never admitted.
    */
   static int timeBasedIncarnation() {
-    return (int) Math.max(1, (System.currentTimeMillis() - 1_735_689_600_000L) / 100);
+    int fromClock = (int) Math.max(1, (System.currentTimeMillis() - 1_735_689_600_000L) / 100);
+    return LAST_INCARNATION.accumulateAndGet(fromClock, (last, now) -> Math.max(last + 1, now));
   }
+
+  private static final AtomicInteger LAST_INCARNATION = new AtomicInteger();
 
   private static InetSocketAddress socketAddress(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
