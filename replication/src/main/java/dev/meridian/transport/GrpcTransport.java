@@ -11,8 +11,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,7 +26,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -129,6 +133,10 @@ public final class GrpcTransport implements Transport {
   private final Map<NodeId, OutboundLink> links;
   private final Settings settings;
   private final ScheduledThreadPoolExecutor linkThread;
+  private final ThreadPoolExecutor probeThread;
+
+  /** How long a listener probe waits for a connection to be accepted or refused. */
+  static final int PROBE_TIMEOUT_MILLIS = 200;
   private final Counters counters = new Counters();
   private final Object lifecycle = new Object();
 
@@ -196,6 +204,14 @@ public final class GrpcTransport implements Transport {
     });
     linkThread.setRemoveOnCancelPolicy(true);
     linkThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    // At most one thread, only while probes run: a probe blocks for up to PROBE_TIMEOUT, which
+    // the link thread must never do. One probe per link at a time bounds the queue.
+    this.probeThread = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "meridian-probe-" + self);
+          t.setDaemon(true);
+          return t;
+        });
     // The epoch of a member's first stream comes from its wall clock, so that even a member that
     // restarts with the same incarnation number opens streams newer than its predecessor's.
     long epochBase = Math.max(1, System.currentTimeMillis() * 1000);
@@ -269,6 +285,20 @@ public final class GrpcTransport implements Transport {
     LOG.fine(() -> self + " listening on " + localAddress() + (settings.tls() == null
         ? " (plaintext)" : " (TLS)"));
     onLinkThread(() -> links.values().forEach(OutboundLink::connect));
+    // The first refused connection in a JVM costs tens of ms (class loading); pay it now rather
+    // than in the first probe after a peer crashes, where it adds straight to failover time.
+    onProbeThread(GrpcTransport::warmUpProbe);
+  }
+
+  /** Probes a loopback port that was just free, so that the refusal path has run once. */
+  private static void warmUpProbe() {
+    InetSocketAddress closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, ipv4Loopback())) {
+      closed = new InetSocketAddress(ipv4Loopback(), s.getLocalPort());
+    } catch (IOException e) {
+      return; // only a warm-up
+    }
+    refusesConnections(closed);
   }
 
   /**
@@ -399,6 +429,7 @@ public final class GrpcTransport implements Transport {
         LOG.warning(() -> "server of " + self + " did not terminate within the close timeout");
       }
       linkThread.shutdownNow();
+      probeThread.shutdownNow();
       if (!linkThread.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)) {
         LOG.warning(() -> "link thread of " + self + " did not stop within the close timeout");
       }
@@ -408,6 +439,7 @@ public final class GrpcTransport implements Transport {
         ch.shutdownNow();
       }
       linkThread.shutdownNow();
+      probeThread.shutdownNow();
     }
   }
 
@@ -441,6 +473,56 @@ public final class GrpcTransport implements Transport {
 
   ScheduledThreadPoolExecutor linkThread() {
     return linkThread;
+  }
+
+  /** Runs {@code task} on the probe thread; false (not run) once the transport is closed. */
+  boolean onProbeThread(Runnable task) {
+    try {
+      probeThread.execute(guarded(task));
+      return true;
+    } catch (RejectedExecutionException closedMeanwhile) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a bare TCP connection to {@code address} is refused: true only on a refusal (nobody
+   * listens there); false if it is accepted (and closed at once, before any byte is sent), times
+   * out after {@link #PROBE_TIMEOUT_MILLIS}, or fails otherwise — none of which says the peer is
+   * gone. Blocks; never on the link thread.
+   */
+  static boolean refusesConnections(InetSocketAddress address) {
+    try (Socket socket = new Socket()) {
+      socket.connect(address, PROBE_TIMEOUT_MILLIS);
+      return false;
+    } catch (ConnectException refused) {
+      return true;
+    } catch (IOException | RuntimeException noEvidence) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code address} refuses a connection now or after any of the given pauses: a probe
+   * that is accepted is repeated after each pause, and only a refusal counts. Blocks for at most
+   * the pauses plus one {@link #PROBE_TIMEOUT_MILLIS} per attempt; never on the link thread.
+   */
+  static boolean refusesConnectionsWithin(InetSocketAddress address, long[] pausesMillis) {
+    if (refusesConnections(address)) {
+      return true;
+    }
+    for (long pause : pausesMillis) {
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // closing
+        return false;
+      }
+      if (refusesConnections(address)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Runs {@code task} on the link thread; dropped once the transport is closed. */

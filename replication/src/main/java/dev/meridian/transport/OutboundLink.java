@@ -33,6 +33,13 @@ final class OutboundLink {
   /** Batches one drain may write before it yields the link thread to other peers. */
   private static final int MAX_BATCHES_PER_DRAIN = 16;
 
+  /**
+   * Pauses between listener probes of a broken stream's peer. A dying process's kernel may close
+   * the stream's connection before its listening socket, which meanwhile still completes
+   * handshakes: a probe that is accepted is repeated a few times before it counts as "alive".
+   */
+  private static final long[] PROBE_RETRY_DELAYS_MILLIS = {5, 20};
+
   /** Trailer by which a receiver tells a sender the epoch its next stream must exceed. */
   static final Metadata.Key<String> EPOCH_FLOOR_KEY =
       Metadata.Key.of("meridian-stream-epoch-floor", Metadata.ASCII_STRING_MARSHALLER);
@@ -49,8 +56,8 @@ final class OutboundLink {
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::scheduledDrain;
 
-  // ---- link thread only ----
-  private InetSocketAddress address;
+  // ---- link thread only (address is also read, racily, by gRPC callbacks) ----
+  private volatile InetSocketAddress address;
   private ManagedChannel channel;
   private MemberLinkGrpc.MemberLinkStub stub;
   private Stream current;
@@ -65,7 +72,11 @@ final class OutboundLink {
   private static final class Stream {
     final long epoch;
     ClientCallStreamObserver<LinkFrame> requests;
-    long readyAtNanos; // 0 until gRPC first reports the stream ready
+    // 0 until gRPC first reports the stream ready. Written on the link thread; volatile because a
+    // gRPC callback reads it to decide whether a broken stream calls for a probe.
+    volatile long readyAtNanos;
+    boolean probeOwnsReconnect; // a listener probe runs for this broken stream; it dials again
+    volatile boolean endedByUs; // reset, re-addressed or closed here: its end says nothing
 
     Stream(long epoch) {
       this.epoch = epoch;
@@ -156,13 +167,13 @@ final class OutboundLink {
       public void onError(Throwable t) {
         Status status = Status.fromThrowable(t);
         Metadata trailers = Status.trailersFromThrowable(t);
-        owner.onLinkThread(() -> ended(s, status, trailers));
+        endedOnGrpcThread(s, status, trailers);
       }
 
       @Override
       public void onCompleted() {
-        owner.onLinkThread(() -> ended(s,
-            Status.UNAVAILABLE.withDescription("the peer ended the stream"), null));
+        endedOnGrpcThread(s, Status.UNAVAILABLE.withDescription("the peer ended the stream"),
+            null);
       }
     });
   }
@@ -264,18 +275,84 @@ final class OutboundLink {
         && System.nanoTime() - s.readyAtNanos >= settings.reconnectMaxNanos()) {
       failures = 0; // it had been healthy for a while: a fresh failure, so start fast again
     }
+    if (s.probeOwnsReconnect) {
+      return; // the probe's verdict, which follows this on the link thread, dials again
+    }
     // A reconnection refused after the link had been up: the peer's process is gone (at
     // start-up the port is closed only because the peer is not running yet: no hint then).
     if (everReady && s.readyAtNanos == 0 && status.getCode() == Status.Code.UNAVAILABLE) {
-      Transport.FrameHandler handler = owner.handler();
-      if (handler != null) {
-        GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " at " + address
-            + ": connection refused after it had been up (" + status.getDescription()
-            + "); telling the runtime the peer looks gone");
-        handler.onPeerUnreachable(peer); // the connection itself failed: nobody listens there
+      peerLooksGone("connection refused after it had been up (" + status.getDescription() + ")");
+    }
+    scheduleReconnect(status, s.epoch);
+  }
+
+  /**
+   * A stream's end as gRPC reports it, on a gRPC thread. If the stream had been up and broke
+   * (its connection closed or reset), the peer's address is probed at once, from here: the link
+   * thread may be busy for milliseconds (a reconnection elsewhere), and failover time is what
+   * this probe is for.
+   */
+  private void endedOnGrpcThread(Stream s, Status status, Metadata trailers) {
+    // UNAVAILABLE: the connection closed or reset; CANCELLED not by us: the peer's server reset
+    // the stream, as it does when it shuts down.
+    boolean probe = s.readyAtNanos != 0 && !s.endedByUs && !owner.isClosed() && address != null
+        && (status.getCode() == Status.Code.UNAVAILABLE
+            || status.getCode() == Status.Code.CANCELLED);
+    if (!probe) {
+      owner.onLinkThread(() -> ended(s, status, trailers));
+      return;
+    }
+    InetSocketAddress target = address; // a stale address (just moved) only wastes the probe
+    owner.onLinkThread(() -> {
+      s.probeOwnsReconnect = true; // before ended(): it leaves the next dial to the probe
+      ended(s, status, trailers);
+    });
+    boolean submitted = owner.onProbeThread(() -> {
+      boolean refused = GrpcTransport.refusesConnectionsWithin(target, PROBE_RETRY_DELAYS_MILLIS);
+      if (refused) {
+        // Straight from this thread: nothing on the link can have come back meanwhile, since
+        // the link dials again only after this verdict.
+        peerLooksGone(target, "its stream broke and its port refuses connections");
+      }
+      owner.onLinkThread(() -> afterProbe(s, refused, status));
+    });
+    if (!submitted) {
+      owner.onLinkThread(() -> afterProbe(s, false, status)); // closing; dial as usual
+    }
+  }
+
+  /**
+   * Dials again after a probe: at the longest backoff if nobody listens there (dialling sooner
+   * would only keep this thread busy while the group reconfigures), else at once. Link thread.
+   */
+  private void afterProbe(Stream s, boolean refused, Status status) {
+    if (!s.probeOwnsReconnect) {
+      return; // ended() took its usual course (the stream had been replaced), or done already
+    }
+    s.probeOwnsReconnect = false;
+    if (closed || owner.isClosed() || current != null || reconnectTimer != null) {
+      return;
+    }
+    if (refused) {
+      while (backoffBaseNanos(failures) < settings.reconnectMaxNanos()) {
+        failures++;
       }
     }
     scheduleReconnect(status, s.epoch);
+  }
+
+  private void peerLooksGone(String why) {
+    peerLooksGone(address, why);
+  }
+
+  /** Tells the handler the peer looks gone. Any thread the transport owns. */
+  private void peerLooksGone(InetSocketAddress at, String why) {
+    Transport.FrameHandler handler = owner.handler();
+    if (handler != null) {
+      GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " at " + at + ": "
+          + why + "; telling the runtime the peer looks gone");
+      handler.onPeerUnreachable(peer);
+    }
   }
 
   /** Dials again after the backoff that the number of failures in a row calls for. */
@@ -297,13 +374,18 @@ final class OutboundLink {
   }
 
   private long backoffNanos(int attempt) {
+    long d = backoffBaseNanos(attempt);
+    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+    return Math.max(1, (long) (d * jitter));
+  }
+
+  /** The backoff before {@code attempt}, without jitter: doubling from the initial to the max. */
+  private long backoffBaseNanos(int attempt) {
     long d = settings.reconnectInitialNanos();
     for (int i = 0; i < attempt && d < settings.reconnectMaxNanos(); i++) {
       d *= 2;
     }
-    d = Math.min(d, settings.reconnectMaxNanos());
-    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-    return Math.max(1, (long) (d * jitter));
+    return Math.min(d, settings.reconnectMaxNanos());
   }
 
   /** Ends the current stream as a failure would. Link thread. */
@@ -312,6 +394,7 @@ final class OutboundLink {
     if (s == null) {
       return;
     }
+    s.endedByUs = true;
     s.requests.cancel("stream reset on request", null);
     ended(s, Status.CANCELLED.withDescription("stream reset on request"), null);
   }
@@ -326,6 +409,7 @@ final class OutboundLink {
     Stream s = current;
     current = null;
     if (s != null) {
+      s.endedByUs = true;
       s.requests.cancel("peer address changed from " + old + " to " + newAddress, null);
     }
     if (channel != null) {
@@ -355,6 +439,7 @@ final class OutboundLink {
     Stream s = current;
     current = null;
     if (s != null) {
+      s.endedByUs = true;
       try {
         s.requests.onCompleted();
       } catch (RuntimeException alreadyEnded) {

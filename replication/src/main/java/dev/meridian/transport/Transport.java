@@ -44,7 +44,8 @@ public interface Transport extends AutoCloseable {
 
     /**
      * A hint that {@code peer}'s process is gone: a connection to its address was refused (a
-     * crashed process's port is closed by its kernel). Only a hint — the peer may be restarting
+     * crashed process's port is closed by its kernel) after the link had been up — on a
+     * reconnection, or on a probe made as soon as an established stream broke. Only a hint — the peer may be restarting
      * — for a failure detector to act on sooner than silence would. Same threading rules as
      * {@link #onFrame}.
      */

@@ -528,4 +528,80 @@ class GrpcTransportTest {
     Status plaintext = new RawStream(a).sendAndAwaitEnd(rawFrame("b", 1, 1, new byte[0]));
     assertEquals(Status.Code.UNAVAILABLE, plaintext.getCode(), plaintext.toString());
   }
+
+  /** Records unreachable hints, with the time of the first one per peer. */
+  private static final class HintRecorder implements Transport.FrameHandler {
+    final java.util.concurrent.ConcurrentHashMap<NodeId, Long> firstHintNanos =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicInteger frames =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void onFrame(NodeId from, byte[] frame) {
+      frames.incrementAndGet();
+    }
+
+    @Override
+    public void onPeerUnreachable(NodeId peer) {
+      firstHintNanos.putIfAbsent(peer, System.nanoTime());
+    }
+
+    boolean awaitHint(NodeId peer, long millis) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+      while (!firstHintNanos.containsKey(peer) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      return firstHintNanos.containsKey(peer);
+    }
+  }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void aBrokenStreamToAPortNobodyListensOnAnyMoreIsReportedWithoutWaitingForAReconnection()
+      throws Exception {
+    // Reconnections 5 s apart: a hint within 3 s can only come from the probe.
+    GrpcTransport a = transport(A, x -> x.reconnectBackoff(Duration.ofSeconds(5),
+        Duration.ofSeconds(5)), B);
+    GrpcTransport b = transport(B, x -> x, A);
+    HintRecorder atA = new HintRecorder();
+    SequenceRecorder atB = new SequenceRecorder();
+    a.start(atA);
+    b.start(atB);
+    introduce(a, b);
+    assertTrue(a.send(B, SequenceRecorder.frame(1, 16)));
+    assertTrue(atB.await(r -> r.last(A) == 1, 5_000), "the link a -> b never came up");
+    assertTrue(atA.firstHintNanos.isEmpty(), "no hint while b is up");
+
+    long closedAt = System.nanoTime();
+    b.close(); // its port closes, as a crashed process's would
+    assertTrue(atA.awaitHint(B, 3_000), "a was never told that b looks gone");
+    assertTrue(atA.firstHintNanos.get(B) - closedAt < TimeUnit.SECONDS.toNanos(3));
+  }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void aPeerThatNeverCameUpIsNotReportedGone() throws Exception {
+    GrpcTransport a = transport(A, x -> x, B);
+    HintRecorder atA = new HintRecorder();
+    a.start(atA);
+    try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+      a.setPeerAddress(B, new InetSocketAddress(LOOPBACK, s.getLocalPort()));
+    } // now closed: every dial is refused, but the link was never up, so b may be starting
+    assertTrue(a.send(B, SequenceRecorder.frame(1, 16)));
+    Thread.sleep(500); // many refused dials at 10..200 ms backoff
+    assertTrue(atA.firstHintNanos.isEmpty(), "hinted " + atA.firstHintNanos.keySet());
+  }
+
+  @Test
+  void aProbeTellsARefusedPortFromAListeningOne() throws Exception {
+    try (ServerSocket listening = new ServerSocket(0, 1, LOOPBACK)) {
+      assertFalse(GrpcTransport.refusesConnections(
+          new InetSocketAddress(LOOPBACK, listening.getLocalPort())));
+    }
+    int freed;
+    try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+      freed = s.getLocalPort();
+    }
+    assertTrue(GrpcTransport.refusesConnections(new InetSocketAddress(LOOPBACK, freed)));
+  }
 }
