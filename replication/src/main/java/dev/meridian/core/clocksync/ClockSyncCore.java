@@ -97,11 +97,6 @@ public final class ClockSyncCore implements ProtocolCore<SyncMessage> {
     public Reading(TimeInterval interval, int agreeing, int sources, long monotonicNanos) {
       this(interval, agreeing, sources, monotonicNanos, (interval.widthNanos() + 1) / 2);
     }
-
-    /** The bound on the distance from the interval's midpoint to true time (accuracy). */
-    public long halfWidthNanos() {
-      return interval.widthNanos() / 2 + 1;
-    }
   }
 
   /** No reading can be vouched for now, and why. */
