@@ -349,9 +349,11 @@ final class OutboundLink {
   private void peerLooksGone(InetSocketAddress at, String why) {
     Transport.FrameHandler handler = owner.handler();
     if (handler != null) {
-      GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " at " + at + ": "
-          + why + "; telling the runtime the peer looks gone");
+      // The hint first: a log record can take milliseconds (the first one in a JVM, tens),
+      // and failover time waits on the hint, not on the log.
       handler.onPeerUnreachable(peer);
+      GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " at " + at + ": "
+          + why + "; told the runtime the peer looks gone");
     }
   }
 
