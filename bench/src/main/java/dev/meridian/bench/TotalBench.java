@@ -49,6 +49,9 @@ public final class TotalBench {
   /** The engine's own limit, above {@link #MAX_IN_FLIGHT} (the default, 10,000). */
   static final int MAX_QUEUED_SUBMITS = 0;
   static final long FORM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+  // milliseconds when all is well; a start that needs longer is retried (formedGroup)
+  static final long FIRST_OPS_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  static final int FORM_ATTEMPTS = 3;
   static final long SETTLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
   static final String HEAP = "2g";
   /** Warm-up ends once compiling took less than this share of wall time, twice in a row. */
@@ -227,18 +230,51 @@ public final class TotalBench {
       return JGroupsSequencerGroup.start(MEMBERS, Duration.ofNanos(FORM_TIMEOUT_NANOS));
     }
 
+    /**
+     * A fresh group in which every member delivered every member's operation 1. Under load a
+     * member started last may still be suspected after the group formed, be removed and come
+     * back with a state transfer (whose operations its meter never sees); such a start is
+     * reported and a fresh group is started, at most {@value #FORM_ATTEMPTS} times in all.
+     */
+    private BenchGroup formedGroup(String system) throws Exception {
+      for (int attempt = 1; ; attempt++) {
+        BenchGroup g = start(system);
+        try {
+          form(g);
+          return g;
+        } catch (IllegalStateException e) {
+          g.close();
+          if (attempt == FORM_ATTEMPTS) {
+            throw e;
+          }
+          out.printf(Locale.ROOT, "%-8s group start %d of %d failed, starting a fresh group: %s%n",
+              system, attempt, FORM_ATTEMPTS, e.getMessage());
+        } catch (RuntimeException | InterruptedException e) {
+          g.close();
+          throw e;
+        }
+      }
+    }
+
     /** Each member sends operation 1 and every member must deliver all of them. */
     private void form(BenchGroup g) throws InterruptedException {
       for (int i = 0; i < g.size(); i++) {
         g.send(i, DeliveryMeter.payload(1));
       }
-      long deadline = System.nanoTime() + FORM_TIMEOUT_NANOS;
+      long deadline = System.nanoTime() + FIRST_OPS_TIMEOUT_NANOS;
       for (int i = 0; i < g.size(); i++) {
         while (g.meter(i).delivered() < g.size()) {
           if (System.nanoTime() > deadline) {
+            StringBuilder perMember = new StringBuilder();
+            for (int k = 0; k < g.size(); k++) {
+              perMember.append(k == 0 ? "" : ", ").append(g.meter(k).delivered());
+            }
+            String stats = g.stats();
             throw new IllegalStateException(g.name() + " member " + i + " delivered only "
                 + g.meter(i).delivered() + " of the first " + g.size() + " ops within "
-                + TimeUnit.NANOSECONDS.toSeconds(FORM_TIMEOUT_NANOS) + " s");
+                + TimeUnit.NANOSECONDS.toSeconds(FIRST_OPS_TIMEOUT_NANOS) + " s (delivered per"
+                + " member: " + perMember + "; send failures " + g.failureSummary()
+                + (stats.isEmpty() ? "" : "; " + stats) + ")");
           }
           TimeUnit.MILLISECONDS.sleep(5);
         }
@@ -250,8 +286,7 @@ public final class TotalBench {
      * settled, after at least {@code warmupMillis} and at most {@code maxWarmupMillis}.
      */
     void warmUp(String system, int round) throws Exception {
-      try (BenchGroup g = start(system)) {
-        form(g);
+      try (BenchGroup g = formedGroup(system)) {
         Senders senders = new Senders(g);
         senders.start();
         long begin = System.nanoTime();
@@ -286,8 +321,7 @@ public final class TotalBench {
     }
 
     double[] throughput(String system, String label) throws Exception {
-      try (BenchGroup g = start(system)) {
-        form(g);
+      try (BenchGroup g = formedGroup(system)) {
         Senders senders = new Senders(g);
         senders.start();
         TimeUnit.MILLISECONDS.sleep(length.rampMillis);
