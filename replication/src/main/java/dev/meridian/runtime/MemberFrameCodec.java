@@ -14,6 +14,7 @@ import dev.meridian.proto.v1.Ballot;
 import dev.meridian.proto.v1.HeartbeatMessage;
 import dev.meridian.proto.v1.InstallMessage;
 import dev.meridian.proto.v1.JoinMessage;
+import dev.meridian.proto.v1.GoneMessage;
 import dev.meridian.proto.v1.LeaveMessage;
 import dev.meridian.proto.v1.StateTransferMessage;
 import com.google.protobuf.ByteString;
@@ -561,6 +562,8 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
           .setTotalDelivered(h.totalDelivered());
       h.received().forEach((n, seq) -> b.putReceived(n.value(), seq));
       m.setHeartbeat(b);
+    } else if (w instanceof MemberWire.Gone g) {
+      m.setGone(GoneMessage.newBuilder().setViewId(g.viewId()).setPeer(g.peer().value()));
     } else if (w instanceof MemberWire.Leave l) {
       m.setLeave(LeaveMessage.newBuilder().setViewId(l.viewId()));
     } else if (w instanceof MemberWire.StateTransfer st) {
@@ -586,10 +589,13 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
       m.setNack(NackMessage.newBuilder().setBallot(ballot(n.ballot()))
           .setPromised(ballot(n.promised())));
     } else if (w instanceof MemberWire.Accept a) {
-      m.setAccept(AcceptMessage.newBuilder().setBallot(ballot(a.ballot()))
-          .setProposal(proposal(a.proposal())));
+      AcceptMessage.Builder b = AcceptMessage.newBuilder().setBallot(ballot(a.ballot()))
+          .setProposal(proposal(a.proposal()));
+      a.quorum().forEach(q -> b.addQuorum(q.value()));
+      m.setAccept(b);
     } else if (w instanceof MemberWire.Accepted a) {
-      m.setAccepted(AcceptedMessage.newBuilder().setBallot(ballot(a.ballot())));
+      m.setAccepted(AcceptedMessage.newBuilder().setBallot(ballot(a.ballot()))
+          .setViewId(a.viewId()));
     } else if (w instanceof MemberWire.Install i) {
       m.setInstall(InstallMessage.newBuilder().setProposal(proposal(i.proposal())));
     }
@@ -631,6 +637,8 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
       case ORDER_BATCH -> orderBatch(m.getOrderBatch());
       case HEARTBEAT -> heartbeat(m.getHeartbeat());
       case LEAVE -> new MemberWire.Leave(m.getLeave().getViewId());
+      case GONE -> new MemberWire.Gone(m.getGone().getViewId(),
+          node(m.getGone().getPeer(), "gone peer"));
       case STATE_TRANSFER -> new MemberWire.StateTransfer(m.getStateTransfer().getViewId(),
           m.getStateTransfer().getState().toByteArray());
       case JOIN -> new MemberWire.Join();
@@ -640,11 +648,9 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
       case PROMISE -> promise(m.getPromise());
       case NACK -> new MemberWire.Nack(ballot(m.getNack().hasBallot(), m.getNack().getBallot()),
           ballot(m.getNack().hasPromised(), m.getNack().getPromised()));
-      case ACCEPT -> new MemberWire.Accept(ballot(m.getAccept().hasBallot(),
-          m.getAccept().getBallot()), proposal(m.getAccept().hasProposal(),
-          m.getAccept().getProposal()));
+      case ACCEPT -> accept(m.getAccept());
       case ACCEPTED -> new MemberWire.Accepted(ballot(m.getAccepted().hasBallot(),
-          m.getAccepted().getBallot()));
+          m.getAccepted().getBallot()), m.getAccepted().getViewId());
       case INSTALL -> new MemberWire.Install(proposal(m.getInstall().hasProposal(),
           m.getInstall().getProposal()));
       case KIND_NOT_SET -> throw new IllegalArgumentException("message of no known kind");
@@ -703,6 +709,23 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
           + Long.toUnsignedString(b.getFirst()) + " out of range");
     }
     return new MemberWire.OrderBatch(b.getViewId(), b.getFirst(), runs);
+  }
+
+  private static MemberWire.Accept accept(AcceptMessage a) {
+    MemberWire.Ballot ballot = ballot(a.hasBallot(), a.getBallot());
+    List<NodeId> quorum = new ArrayList<>();
+    for (String q : a.getQuorumList()) {
+      NodeId n = node(q, "quorum member");
+      if (quorum.contains(n)) {
+        throw new IllegalArgumentException("accept lists quorum member " + n + " twice");
+      }
+      quorum.add(n);
+    }
+    if (!quorum.contains(ballot.coordinator())) {
+      throw new IllegalArgumentException("accept's quorum " + quorum
+          + " lacks its coordinator " + ballot.coordinator());
+    }
+    return new MemberWire.Accept(ballot, proposal(a.hasProposal(), a.getProposal()), quorum);
   }
 
   private static MemberWire.Ballot ballot(boolean present, Ballot b) {

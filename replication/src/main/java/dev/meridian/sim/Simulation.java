@@ -3,6 +3,7 @@ package dev.meridian.sim;
 import dev.meridian.NodeId;
 import dev.meridian.core.Effect;
 import dev.meridian.core.Event;
+import dev.meridian.core.PeerUnreachable;
 import dev.meridian.core.Now;
 import dev.meridian.core.ProtocolCore;
 import java.util.ArrayList;
@@ -74,6 +75,8 @@ public final class Simulation<M> implements Execution<M> {
 
   private final SplittableRandom networkRandom;
   private final SplittableRandom faultRandom;
+  private final long hintDelayNanos; // 0: no transport hints
+  private final SplittableRandom hintRandom;
   private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
   private final List<Step<M>> steps = new ArrayList<>();
   private final List<Step<M>> stepsView = Collections.unmodifiableList(steps);
@@ -111,6 +114,8 @@ public final class Simulation<M> implements Execution<M> {
     }
     this.networkRandom = Seeds.stream(seed, "network");
     this.faultRandom = Seeds.stream(seed, "faults");
+    this.hintDelayNanos = b.hintDelayNanos;
+    this.hintRandom = Seeds.stream(seed, "hints"); // its own stream: other draws stay as they were
     this.network = safetyNetwork;
     SplittableRandom clockRandom = Seeds.stream(seed, "clocks");
     for (NodeId id : members) {
@@ -417,6 +422,7 @@ public final class Simulation<M> implements Execution<M> {
         crashes++;
         record("crash " + victim.id + "#" + victim.incarnation + " for " + duration + "ns");
         schedule(after(duration), new Restart(victim.id, victim.incarnation));
+        hintCrash(victim.id);
       }
     } else if (clockModel.maxStepNanos() > 0) {
       Node<M> node = nodes.get(members.get(faultRandom.nextInt(members.size())));
@@ -425,6 +431,31 @@ public final class Simulation<M> implements Execution<M> {
           ? magnitude : -magnitude;
       node.clock.step(now, delta);
       record("clock step " + node.id + " by " + delta + "ns");
+    }
+  }
+
+  /**
+   * What a real transport does when a peer's process dies (its port refuses connections): most
+   * other nodes get a {@link PeerUnreachable} hint soon after; now and then a live node is hinted
+   * too, as a hint is only a hint.
+   */
+  private void hintCrash(NodeId victim) {
+    if (hintDelayNanos == 0) {
+      return;
+    }
+    for (NodeId other : members) {
+      if (!other.equals(victim) && hintRandom.nextInt(4) != 0) {
+        schedule(after(hintRandom.nextLong(hintDelayNanos + 1)),
+            new RequestArrival(other, new PeerUnreachable(victim)));
+      }
+    }
+    if (hintRandom.nextInt(8) == 0) {
+      NodeId to = members.get(hintRandom.nextInt(members.size()));
+      NodeId wrong = members.get(hintRandom.nextInt(members.size()));
+      if (!to.equals(wrong) && !wrong.equals(victim)) {
+        schedule(after(hintRandom.nextLong(hintDelayNanos + 1)),
+            new RequestArrival(to, new PeerUnreachable(wrong)));
+      }
     }
   }
 
@@ -573,6 +604,7 @@ public final class Simulation<M> implements Execution<M> {
     private ClockModel clocks = ClockModel.perfect();
     private final Map<NodeId, ClockModel> nodeClocks = new HashMap<>();
     private final Set<NodeId> durable = new HashSet<>();
+    private long hintDelayNanos;
     private FaultModel faults = FaultModel.none();
     private long safetyNanos = 1_000_000_000L;
     private long livenessNanos = 1_000_000_000L;
@@ -655,6 +687,19 @@ public final class Simulation<M> implements Execution<M> {
      */
     public Builder<M> durable(NodeId node) {
       durable.add(require(node, "node"));
+      return this;
+    }
+
+    /**
+     * Has crashes hinted as a real transport would ({@link PeerUnreachable} to most other nodes
+     * within {@code maxDelayNanos} of a crash, and occasionally a wrong hint about a live node).
+     * Off by default.
+     */
+    public Builder<M> transportHints(long maxDelayNanos) {
+      if (maxDelayNanos <= 0) {
+        throw new IllegalArgumentException("hint delay must be > 0 ns, got " + maxDelayNanos);
+      }
+      this.hintDelayNanos = maxDelayNanos;
       return this;
     }
 

@@ -34,8 +34,8 @@ class MemberFrameCodecTest {
         new MemberWire.Promise(ballot, 3, ballot, proposal, List.of(app), List.of(order)),
         new MemberWire.Promise(ballot, 3, null, null, List.of(), List.of()),
         new MemberWire.Nack(ballot, new MemberWire.Ballot(5, A)),
-        new MemberWire.Accept(ballot, proposal), new MemberWire.Accepted(ballot),
-        new MemberWire.Install(proposal));
+        new MemberWire.Accept(ballot, proposal, List.of(B, A)), new MemberWire.Accepted(ballot, 3),
+        new MemberWire.Install(proposal), new MemberWire.Gone(3, B));
     LinkFrame<MemberWire> frame = new LinkFrame<>(2, 1, 10, 11, all);
     assertEquals(frame, codec.decode(codec.encode(frame)));
   }
@@ -57,6 +57,14 @@ class MemberFrameCodecTest {
         .build().toByteArray();
     assertTrue(assertThrows(IllegalArgumentException.class, () -> codec.decode(noBallot))
         .getMessage().contains("ballot missing"));
+    // An Accept whose quorum lacks its coordinator would let a learner install an unchosen view.
+    byte[] quorumWithoutCoordinator = codec.encode(new LinkFrame<>(2, 1, 10, 11, List.of(
+        new MemberWire.Accept(new MemberWire.Ballot(1, A), new MemberWire.Proposal(
+            new View(2, List.of(A, B)), List.of(), List.of(), Map.of(A, 1, B, 1), Set.of()),
+            List.of(B)))));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> codec.decode(quorumWithoutCoordinator)).getMessage()
+        .contains("lacks its coordinator a"));
     byte[] empty = MemberLinkFrame.newBuilder().setSenderIncarnation(1).setFirstSeq(1)
         .addPayloads(MemberMessage.getDefaultInstance()).build().toByteArray();
     assertTrue(assertThrows(IllegalArgumentException.class, () -> codec.decode(empty))

@@ -123,6 +123,13 @@ public sealed interface MemberWire {
     }
   }
 
+  /**
+   * The sender's transport found {@code peer}'s process gone (a broken stream, then a refused
+   * connection): the receiver suspects {@code peer} as if its own transport had said so. Sent by
+   * a member that promised its coordinator unasked, so that the coordinator acts on it too.
+   */
+  record Gone(long viewId, NodeId peer) implements MemberWire {}
+
   /** From a member that leaves of its own accord: a view change without suspicion. */
   record Leave(long viewId) implements MemberWire {}
 
@@ -228,11 +235,23 @@ public sealed interface MemberWire {
   /** A ballot lost to a higher one this member promised. */
   record Nack(Ballot ballot, Ballot promised) implements MemberWire {}
 
-  /** Phase 2: accept {@code proposal} under {@code ballot}. */
-  record Accept(Ballot ballot, Proposal proposal) implements MemberWire {}
+  /**
+   * Phase 2: accept {@code proposal} under {@code ballot}. {@code quorum} is every member whose
+   * acceptance the coordinator waits for (the survivors, a majority of the old view, itself
+   * included); each acceptor sends its {@link Accepted} to all of them.
+   */
+  record Accept(Ballot ballot, Proposal proposal, List<NodeId> quorum) implements MemberWire {
+    public Accept {
+      quorum = List.copyOf(quorum); // a list: members are messaged in a deterministic order
+    }
+  }
 
-  /** Phase 2 answer. */
-  record Accepted(Ballot ballot) implements MemberWire {}
+  /**
+   * Phase 2 answer, sent to the coordinator and to every other member of the quorum, for the
+   * change from view {@code viewId}: a coordinator's lowest ballot recurs in every view, so a
+   * late answer from an earlier change must not count for this one.
+   */
+  record Accepted(Ballot ballot, long viewId) implements MemberWire {}
 
   /** The proposal is chosen: flush (deliver what the union adds), then install its view. */
   record Install(Proposal proposal) implements MemberWire {}

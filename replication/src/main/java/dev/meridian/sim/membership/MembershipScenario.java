@@ -90,6 +90,7 @@ public final class MembershipScenario implements Scenario {
         .clocks(ClockModel.drifting(10_000_000, 1e-4))
         .faults(FaultModel.every(150_000_000L).withCrashes(6, 2).withLinkCuts(3)
             .withPartitions(3).lasting(20_000_000L, 300_000_000L))
+        .transportHints(5_000_000L) // as GrpcTransport's probe of a broken stream
         .phases(SAFETY_NANOS, 2_000_000_000L)
         .maxEvents(3_000_000)
         .keepTrace(keepTrace);
