@@ -1081,6 +1081,17 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     deliverOrdered(out);
   }
 
+  /** The view a message held in {@link #early} belongs to. */
+  private static long earlyView(MemberWire w) {
+    if (w instanceof App app) {
+      return app.viewId();
+    }
+    if (w instanceof MemberWire.StateTransfer st) {
+      return st.viewId();
+    }
+    return orderView(w);
+  }
+
   private static long orderView(MemberWire w) {
     return w instanceof MemberWire.Order o ? o.viewId() : ((MemberWire.OrderBatch) w).viewId();
   }
@@ -1319,6 +1330,21 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
 
   private void onInstall(Proposal p, long now, List<Effect<LinkFrame<MemberWire>>> out) {
     View next = p.view();
+    if (view != null && next.id() > view.id() + 1 && p.joined().contains(self)
+        && Integer.valueOf(incarnation).equals(p.incarnations().get(self))) {
+      // Admitted again as a joiner, so removed in a view between: that view's install never
+      // came here (installs go to the view's members), so nothing else would move this member
+      // on. It leaves and takes the install as the joiner it is. What arrived early for the
+      // new view (its state transfer, its first messages) is kept: the links deliver it once.
+      List<MemberWire> ahead = new ArrayList<>();
+      for (MemberWire w : early) {
+        if (earlyView(w) >= next.id()) {
+          ahead.add(w);
+        }
+      }
+      leave(out);
+      early.addAll(ahead);
+    }
     if (view == null) {
       Integer admitted = p.incarnations().get(self);
       if (p.joined().contains(self) && admitted != null && admitted == incarnation

@@ -22,6 +22,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** View changes under crashes, restarts, partitions and a lossy network. */
 class MembershipScenarioTest {
 
+  /**
+   * Seed 1665 once stalled a restarted member for good: delayed installs admitted it (view 10),
+   * removed it (11, an install it is never sent) and admitted it again (12), which it ignored as
+   * two views ahead. It now leaves and takes 12 as the joiner it is there.
+   */
+  @Test
+  void aMemberRemovedAndReadmittedInViewsItNeverSawCatchesUp() {
+    SimulationResult r = new MembershipScenario().run(1665, false);
+    assertEquals(java.util.Optional.empty(), r.violation(),
+        "replay with ./meridian sim membership --seed 1665 --trace");
+  }
+
   @Test
   void oneViewPerIdVirtualSynchronyTotalOrderAndLivenessHoldOnFortySeeds() {
     List<Violation> violations = new ArrayList<>();
