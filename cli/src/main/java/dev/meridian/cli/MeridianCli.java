@@ -18,6 +18,8 @@ import dev.meridian.sim.clocks.ClocksScenario;
 import dev.meridian.sim.clocksync.ClockSyncScenario;
 import dev.meridian.sim.leases.LeaseSimCore;
 import dev.meridian.sim.leases.LeasesScenario;
+import dev.meridian.sim.snapshot.SnapshotScenario;
+import dev.meridian.core.snapshot.SnapshotCore;
 import dev.meridian.core.causal.CausalMulticastCore;
 import dev.meridian.core.clocksync.ClockSyncCore;
 import dev.meridian.core.membership.MembershipCore;
@@ -77,6 +79,9 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("clocksync", variant -> new ClockSyncScenario(variant == null
         ? ClockSyncCore.Variant.CORRECT
         : fromFlag(ClockSyncCore.Variant.class, variant)));
+    SCENARIOS.put("snapshot", variant -> new SnapshotScenario(variant == null
+        ? SnapshotCore.Variant.CORRECT
+        : fromFlag(SnapshotCore.Variant.class, variant)));
   }
 
   /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */
@@ -167,7 +172,7 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks, causal, membership, clocksync, leases."
+        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
@@ -194,7 +199,8 @@ public final class MeridianCli implements Runnable {
             + " no-merge-on-receive, no-increment-on-send, lamport-no-max, hlc-ignores-remote,"
             + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames."
             + " For membership: install-without-flush, no-majority, ignore-joins,"
-            + " total-on-receipt, skip-state-transfer, ack-on-apply.")
+            + " total-on-receipt, skip-state-transfer, ack-on-apply. For snapshot: no-markers,"
+            + " no-channel-recording, record-after-forward, ignore-departures.")
     String broken;
 
     @Override

@@ -297,4 +297,18 @@ class MeridianCliTest {
     assertEquals(1, broken.exit(), broken::all);
     assertTrue(broken.out().contains("fencing"), broken::all);
   }
+
+  @Test
+  void snapshotScenarioRunsAndABrokenVariantExitsOneWithAReplayLine() {
+    Run r = run("sim", "snapshot", "--seeds", "2");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=snapshot seeds=2 violations=0", lines[lines.length - 1], r::all);
+    Run broken = run("sim", "snapshot", "--broken", "no-channel-recording", "--seeds", "3");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("checker=channel-state"), broken::all);
+    assertTrue(broken.out().contains("replay: ./meridian sim snapshot --broken"
+        + " no-channel-recording --seed "), broken::all);
+    assertUsageError(run("sim", "snapshot", "--broken", "bogus"), "bogus", "no-markers");
+  }
 }

@@ -12,7 +12,6 @@ import dev.meridian.snapshot.SnapshotId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -34,7 +33,8 @@ import java.util.TreeMap;
  * recorded as received inside the cut but sent outside it. The recorded global state is thus one
  * the group could have passed through (see {@link GlobalSnapshot}).
  *
- * <p><b>How.</b> Snapshot id = (initiator, k). The initiator records its state and sends a marker on
+ * <p><b>How.</b> Snapshot id = (initiator, k); k counts the initiator's snapshots, in a range of
+ * its own for each incarnation (bits 32 and up hold the incarnation minus one). The initiator records its state and sends a marker on
  * every outgoing link. A member that sees the first marker of a snapshot records its state, then
  * sends markers on all its outgoing links, before anything else it sends. From then on it records,
  * per incoming link, every application message that arrives until that link's marker does. When
@@ -111,8 +111,8 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
     }
   }
 
-  /** Delivered at the initiator: snapshot {@code id} began, over these members. */
-  public record SnapshotStarted(SnapshotId id, long viewId, Set<NodeId> members) {}
+  /** Delivered at the initiator: snapshot {@code id} began, over these members (in id order). */
+  public record SnapshotStarted(SnapshotId id, long viewId, List<NodeId> members) {}
 
   /**
    * Delivered at the initiator: the snapshot, both as the application's own values ({@code states},
@@ -153,12 +153,15 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
     /** Markers as usual, but channel states are always reported empty. */
     NO_CHANNEL_RECORDING,
     /**
-     * On its first marker a member forwards markers at once but records its state only when it
-     * handles its next event, so messages can slip in between.
+     * On its first marker a member forwards markers at once but records its state only after it
+     * has handled its next event, so what that event sends or receives slips in between.
      */
     RECORD_AFTER_FORWARD,
-    /** View changes are ignored: a snapshot whose member crashed waits forever. */
-    IGNORE_VIEW_CHANGES
+    /**
+     * Departures are ignored — view changes, a restarted member's refusal, a contribution from
+     * the wrong incarnation — so a snapshot whose member crashed waits forever.
+     */
+    IGNORE_DEPARTURES
   }
 
   /** This member's part in one snapshot. */
@@ -211,14 +214,17 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
   private final ReliableLinks<SnapshotWire<A, S>> links;
   // Control messages that found a full send buffer; application sends to that peer wait behind
   // them, so a marker never loses its place in the link's FIFO order.
-  private final Map<NodeId, ArrayDeque<SnapshotWire<A, S>>> backlog = new HashMap<>();
+  private final Map<NodeId, ArrayDeque<SnapshotWire<A, S>>> backlog = new TreeMap<>();
   private final Map<SnapshotId, Participation> participating = new LinkedHashMap<>();
   private final Map<SnapshotId, Collecting> collecting = new LinkedHashMap<>();
   private final LinkedHashSet<SnapshotId> finished = new LinkedHashSet<>();
   private final List<Participation> recordNextEvent = new ArrayList<>(); // RECORD_AFTER_FORWARD
   private long viewId;
   private Map<NodeId, Integer> view = Map.of();
-  private long nextK = 1;
+  // A restarted initiator must never reuse an id its predecessor used: its peers remember finished
+  // ids and would ignore the markers. The high 32 bits of k are the incarnation minus one, so the
+  // first incarnation counts 1, 2, 3... and a restart continues in a range of its own.
+  private long nextK;
 
   /**
    * @param self this member
@@ -245,6 +251,7 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
     this.universe = new HashSet<>(universe);
     this.universe.add(self);
     this.links = new ReliableLinks<>(self, incarnation, universe, settings.links());
+    this.nextK = ((long) (incarnation - 1) << 32) + 1;
   }
 
   /** The id of the view installed last, 0 before the first. */
@@ -274,16 +281,8 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
   public List<Effect<LinkFrame<SnapshotWire<A, S>>>> handle(
       Event<LinkFrame<SnapshotWire<A, S>>> event) {
     List<Effect<LinkFrame<SnapshotWire<A, S>>>> out = new ArrayList<>();
-    if (!recordNextEvent.isEmpty()) {
-      List<Participation> due = List.copyOf(recordNextEvent);
-      recordNextEvent.clear();
-      for (Participation p : due) {
-        if (participating.get(p.id) == p) {
-          record(p);
-          contributeIfDone(p, out);
-        }
-      }
-    }
+    List<Participation> due = List.copyOf(recordNextEvent); // RECORD_AFTER_FORWARD only
+    recordNextEvent.clear();
     if (event instanceof Event.Start<LinkFrame<SnapshotWire<A, S>>>) {
       out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER, settings.links().retransmitIntervalNanos()));
     } else if (event instanceof Event.Timer<LinkFrame<SnapshotWire<A, S>>> t) {
@@ -307,6 +306,12 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
         receive(m.from(), w, out);
       }
     }
+    for (Participation p : due) {
+      if (participating.get(p.id) == p) {
+        record(p);
+        contributeIfDone(p, out);
+      }
+    }
     return out;
   }
 
@@ -326,7 +331,7 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
 
   private void take(List<Effect<LinkFrame<SnapshotWire<A, S>>>> out) {
     SnapshotId id = new SnapshotId(self, nextK++);
-    out.add(new Effect.Deliver<>(new SnapshotStarted(id, viewId, Set.copyOf(view.keySet()))));
+    out.add(new Effect.Deliver<>(new SnapshotStarted(id, viewId, List.copyOf(view.keySet()))));
     Integer mine = view.get(self);
     if (mine == null || mine != incarnation) {
       out.add(new Effect.Deliver<>(new SnapshotFailed(id, self, viewId == 0
@@ -362,7 +367,7 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
     }
     viewId = v.viewId();
     view = new TreeMap<>(v.members());
-    if (variant == Variant.IGNORE_VIEW_CHANGES) {
+    if (variant == Variant.IGNORE_DEPARTURES) {
       return;
     }
     for (Collecting c : List.copyOf(collecting.values())) {
@@ -424,7 +429,8 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
       onMarker(from, marker, out);
     } else if (w instanceof SnapshotWire.Contribution<A, S> c) {
       onContribution(c, out);
-    } else if (w instanceof SnapshotWire.Withdrawn<A, S> withdrawn) {
+    } else if (w instanceof SnapshotWire.Withdrawn<A, S> withdrawn
+        && variant != Variant.IGNORE_DEPARTURES) {
       Collecting c = collecting.get(withdrawn.id());
       if (c != null) {
         fail(c, withdrawn.member(), withdrawn.reason(), out);
@@ -453,7 +459,7 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
             out);
         return;
       }
-      if (viewId >= marker.viewId() && variant != Variant.IGNORE_VIEW_CHANGES) {
+      if (viewId >= marker.viewId() && variant != Variant.IGNORE_DEPARTURES) {
         Departure gone = goneFrom(new TreeMap<>(marker.members()));
         if (gone != null) {
           finish(id);
@@ -550,6 +556,9 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
       return;
     }
     if (expected != c.incarnation()) {
+      if (variant == Variant.IGNORE_DEPARTURES) {
+        return;
+      }
       fail(col, c.member(), "restarted: incarnation " + expected + " replaced by "
           + c.incarnation(), out);
       return;
