@@ -377,6 +377,12 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
       }
     }
     for (Participation p : List.copyOf(participating.values())) {
+      if (p.viewId >= viewId) {
+        // Taken up on a marker from a view this member had not installed yet. A view no newer
+        // than the snapshot's own says nothing about it: the snapshot's members are those of its
+        // view, whatever an earlier one lacked.
+        continue;
+      }
       Departure gone = goneFrom(p.members);
       if (gone != null) {
         drop(p);

@@ -274,6 +274,30 @@ class SnapshotCoreTest {
   }
 
   @Test
+  void aLateViewOlderThanTheSnapshotsOwnDoesNotDropTheMembersPart() {
+    Net net = new Net();
+    // c is removed in view 2 and back, same incarnation, in view 3. c and a install both; b has
+    // seen neither when c's marker (view 3) reaches it.
+    Map<NodeId, Integer> withoutC = Map.of(A, 1, B, 1);
+    Map<NodeId, Integer> all = Map.of(A, 1, B, 1, C, 1);
+    net.request(A, new SnapshotCore.ViewInstalled(2, withoutC));
+    net.request(A, new SnapshotCore.ViewInstalled(3, all));
+    net.request(C, new SnapshotCore.ViewInstalled(3, all));
+    net.request(C, new SnapshotCore.TakeSnapshot());
+    net.deliver(C, B);
+    assertEquals(1, net.m(B).core.participations(), "b takes part on c's marker");
+    // View 2 reaches b only now. c's departure in it came before the snapshot's view 3, which has
+    // c again: it says nothing about this snapshot.
+    net.request(B, new SnapshotCore.ViewInstalled(2, withoutC));
+    assertEquals(1, net.m(B).core.participations(), "b kept its part");
+    net.request(B, new SnapshotCore.ViewInstalled(3, all));
+    net.settle();
+    SnapshotCore.SnapshotCompleted<String, String> s = completed(net, C);
+    assertEquals(3, s.snapshot().viewId());
+    assertTrue(net.delivered(C, SnapshotCore.SnapshotFailed.class).isEmpty());
+  }
+
+  @Test
   void aRestartedMemberRefusesItsPredecessorsSnapshot() {
     Net net = new Net();
     net.request(A, new SnapshotCore.TakeSnapshot());
