@@ -59,8 +59,11 @@ import java.util.TreeMap;
  * member is missing from a later view, or is in it under another incarnation, fails ({@link
  * SnapshotFailed}) naming that member. A member that restarted refuses markers meant for its
  * predecessor, and the initiator refuses a contribution from the wrong incarnation, so a snapshot
- * never mixes states across a restart even before the view change arrives. A snapshot whose
- * initiator crashes is lost with it; the others drop their part when a view without it arrives.
+ * never mixes states across a restart even before the view change arrives. A member that drops
+ * its part on a view change tells the initiator ({@code Withdrawn}), which may have missed that
+ * view: removed and taken back at the same incarnation between two views it installed, it has no
+ * other way to learn that the part will never come. A snapshot whose initiator crashes is lost
+ * with it; the others drop their part when a view without it arrives.
  *
  * <p>Not thread-safe; deterministic; no clock, thread or randomness of its own.
  *
@@ -386,9 +389,12 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
       Departure gone = goneFrom(p.members);
       if (gone != null) {
         drop(p);
-        // The initiator learns of the view too, unless it missed it; telling it costs one message.
+        // The initiator may have missed this view (it was removed and taken back between two of
+        // its views): then nothing but this message tells it that this part will never come. Only
+        // an initiator that restarted is past caring.
         NodeId initiator = p.id.initiator();
-        if (java.util.Objects.equals(p.members.get(initiator), view.get(initiator))) {
+        Integer initiatorNow = view.get(initiator);
+        if (initiatorNow == null || initiatorNow.equals(p.members.get(initiator))) {
           withdraw(p.id, gone.member(), gone.reason() + ", as seen by " + self, out);
         }
       }

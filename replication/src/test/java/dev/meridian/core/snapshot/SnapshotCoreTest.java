@@ -298,6 +298,36 @@ class SnapshotCoreTest {
   }
 
   @Test
+  void anInitiatorThatMissedItsOwnRemovalIsToldByTheMembersThatDroppedTheirPart() {
+    Net net = new Net();
+    net.request(C, new SnapshotCore.TakeSnapshot());
+    net.deliver(C, A);
+    net.deliver(C, B);
+    assertEquals(1, net.m(A).core.participations());
+    assertEquals(1, net.m(B).core.participations());
+    // The membership layer removes c in view 2 and takes it back, same incarnation, in view 3. c
+    // never hears of view 2 (its announcement is lost); a and b do, and drop their part.
+    Map<NodeId, Integer> withoutC = Map.of(A, 1, B, 1);
+    Map<NodeId, Integer> all = Map.of(A, 1, B, 1, C, 1);
+    for (NodeId m : List.of(A, B)) {
+      net.request(m, new SnapshotCore.ViewInstalled(2, withoutC));
+      assertEquals(0, net.m(m).core.participations());
+    }
+    for (NodeId m : ALL) {
+      net.request(m, new SnapshotCore.ViewInstalled(3, all));
+    }
+    net.settle();
+    // c's view 3 has everyone at the same incarnation, so only the others can tell it that its
+    // snapshot lost its members' parts; without that it would wait forever.
+    List<SnapshotCore.SnapshotFailed> failed =
+        net.delivered(C, SnapshotCore.SnapshotFailed.class);
+    assertEquals(1, failed.size(), net.m(C).delivered.toString());
+    assertEquals(C, failed.get(0).member());
+    assertTrue(failed.get(0).reason().contains("not in view 2"), failed.get(0).reason());
+    assertEquals(0, net.m(C).core.collecting());
+  }
+
+  @Test
   void aRestartedMemberRefusesItsPredecessorsSnapshot() {
     Net net = new Net();
     net.request(A, new SnapshotCore.TakeSnapshot());
