@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -53,6 +54,12 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
   private final CompletableFuture<Void> ready = new CompletableFuture<>(); // in a view, with state
   private final CompletableFuture<Void> left = new CompletableFuture<>();
   private volatile View view;
+  private final int incarnation;
+  private final List<NodeId> universe;
+  // Layers running alongside this member (snapshots) that need each view with its members'
+  // incarnations; guarded by itself, called on the core thread.
+  private final List<Consumer<MembershipCore.ViewIncarnations>> viewHooks = new ArrayList<>();
+  private MembershipCore.ViewIncarnations lastViewIncarnations;
 
   GroupReplica(GroupMemberConfig config, StateMachine<S, O, R> machine) {
     this.config = config;
@@ -62,6 +69,8 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
     universe.add(config.nodeId());
     universe.sort(null); // one age order for the founders, the same at every member
     int incarnation = Transports.timeBasedIncarnation();
+    this.incarnation = incarnation;
+    this.universe = List.copyOf(universe);
     this.transport = Transports.of(config.nodeId(), config.listenAddress(), config.peers(),
         universe, incarnation, config.heartbeatInterval());
     DetectorSettings detector = new DetectorSettings(
@@ -74,6 +83,7 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
     MembershipCore core = new MembershipCore(config.nodeId(), incarnation, config.founder(),
         universe, settings, MembershipCore.Variant.CORRECT,
         new SplittableRandom(new SecureRandom().nextLong()), state);
+    core.reportViewIncarnations();
     this.runtime = NodeRuntime.<LinkFrame<MemberWire>>builder()
         .core(core)
         .transport(transport)
@@ -180,6 +190,17 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
         ready.complete(null); // a joiner is ready once its state is restored, below
       }
       notifyListeners(l -> l.viewInstalled(i.change()));
+    } else if (value instanceof MembershipCore.ViewIncarnations v) {
+      synchronized (viewHooks) {
+        lastViewIncarnations = v;
+        for (Consumer<MembershipCore.ViewIncarnations> hook : viewHooks) {
+          try {
+            hook.accept(v);
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "a view hook of " + config.nodeId() + " threw", e);
+          }
+        }
+      }
     } else if (value instanceof MembershipCore.StateRestored) {
       ready.complete(null);
     } else if (value instanceof MembershipCore.Blocked b) {
@@ -303,6 +324,38 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
       throw stopped();
     }
     return MemberCalls.awaitRead(result, config.readTimeout(), config.nodeId());
+  }
+
+  /** This member's incarnation: the membership's, which layers alongside it must share. */
+  int incarnation() {
+    return incarnation;
+  }
+
+  /** Every node that may ever be a member: this one and its peers, in id order. */
+  List<NodeId> universe() {
+    return universe;
+  }
+
+  /**
+   * An internal hook for layers running alongside this member: {@code hook} is called (on the
+   * member's event thread; it must not block) with every view installed from now on, with its
+   * members' incarnations, once they are all known — and at once with the last such view, if
+   * there is one. The public {@link dev.meridian.membership.ViewChange} carries no incarnations.
+   *
+   * @return removes the hook
+   */
+  Runnable onViewIncarnations(Consumer<MembershipCore.ViewIncarnations> hook) {
+    synchronized (viewHooks) {
+      viewHooks.add(hook);
+      if (lastViewIncarnations != null) {
+        hook.accept(lastViewIncarnations);
+      }
+    }
+    return () -> {
+      synchronized (viewHooks) {
+        viewHooks.remove(hook);
+      }
+    };
   }
 
   /** The gRPC port this member listens on (useful after listening on port 0), or -1. */

@@ -187,6 +187,19 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   public record Left(long viewId) {}
 
   /**
+   * Delivered, if asked for ({@link #reportViewIncarnations}), once the incarnation of every
+   * member of the installed view is known: right after {@link Installed} for a view a proposal
+   * brought, and for the founders' view 1 once every founder has been heard from (their
+   * incarnations are learnt from their first frames). For layers that must tell a member from its
+   * restarted successor, such as snapshots, which fail when a member of theirs leaves the view.
+   */
+  public record ViewIncarnations(View view, Map<NodeId, Integer> incarnations) {
+    public ViewIncarnations {
+      incarnations = Map.copyOf(incarnations);
+    }
+  }
+
+  /**
    * Timing and limits.
    *
    * @param detector failure detection
@@ -223,6 +236,8 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
   private final FailureDetector detector;
   private final Map<NodeId, Integer> incarnations = new HashMap<>(); // newest seen per node
   private final Map<NodeId, Integer> memberIncarnations = new HashMap<>(); // of my view's members
+  private boolean reportViewIncarnations; // deliver ViewIncarnations
+  private long incarnationsReported; // the view whose ViewIncarnations was delivered last
 
   // the view
   private View view; // null: in no view, joining
@@ -351,6 +366,15 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
   }
 
+  /**
+   * Asks for a {@link ViewIncarnations} delivery for every installed view. Off by default, so
+   * that what the core delivers stays as it was for those who do not need it. Call before the
+   * core handles its first event.
+   */
+  public void reportViewIncarnations() {
+    this.reportViewIncarnations = true;
+  }
+
   /** The view installed here, or null while joining. */
   public View view() {
     return view;
@@ -382,6 +406,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         }
         installed(view, now, out);
         out.add(new Effect.Deliver<>(new Installed(view, view.members(), Set.of(), Set.of())));
+        reportIncarnationsIfKnown(out);
       }
       out.add(new Effect.SetTimer<>(TICK_TIMER, settings.detector().heartbeatIntervalNanos()));
       out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER, settings.links().retransmitIntervalNanos()));
@@ -426,6 +451,7 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
         Integer member = memberIncarnations.get(from);
         if (member == null && view.id() == 1) {
           memberIncarnations.put(from, seen); // a founder, heard from for the first time
+          reportIncarnationsIfKnown(out);
         } else if (member == null || seen > member) {
           restarted.add(from); // the incarnation in my view is gone; the new one must rejoin
         }
@@ -1458,9 +1484,24 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     }
     memberIncarnations.clear();
     memberIncarnations.putAll(p.incarnations());
+    reportIncarnationsIfKnown(out);
     // Restarted members are now either out of the view or back in it as their new incarnation.
     restarted.removeIf(n -> !p.view().contains(n)
         || p.incarnations().get(n) >= incarnations.getOrDefault(n, 0));
+  }
+
+  /** Delivers {@link ViewIncarnations} for the view, once, if asked to and all are known. */
+  private void reportIncarnationsIfKnown(List<Effect<LinkFrame<MemberWire>>> out) {
+    if (!reportViewIncarnations || view == null || incarnationsReported == view.id()
+        || !memberIncarnations.keySet().containsAll(view.members())) {
+      return;
+    }
+    incarnationsReported = view.id();
+    Map<NodeId, Integer> known = new TreeMap<>();
+    for (NodeId n : view.members()) {
+      known.put(n, memberIncarnations.get(n));
+    }
+    out.add(new Effect.Deliver<>(new ViewIncarnations(view, known)));
   }
 
   private void installed(View next, long now, List<Effect<LinkFrame<MemberWire>>> out) {
