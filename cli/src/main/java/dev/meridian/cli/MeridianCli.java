@@ -10,6 +10,7 @@ import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.LeaseDemo;
 import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
+import dev.meridian.examples.SnapshotDemo;
 import dev.meridian.sim.Scenario;
 import dev.meridian.sim.ScenarioRunner;
 import dev.meridian.sim.SimulationResult;
@@ -138,7 +139,8 @@ public final class MeridianCli implements Runnable {
           + " timestamps and which events happened before which; then three members over gRPC"
           + " on 127.0.0.1 updating one replicated map at once, and converging; then a replicated"
           + " lock table in total order: a member killed, a view change, and its rejoin with a"
-          + " state transfer.")
+          + " state transfer; then leases on synchronized clocks; then a consistent snapshot of a"
+          + " bank whose money is on the move.")
   static final class Demo implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -162,7 +164,11 @@ public final class MeridianCli implements Runnable {
       out.println("---");
       out.println();
       boolean leases = LeaseDemo.run(out);
-      return clocks && map && membership && leases ? 0 : 1;
+      out.println();
+      out.println("---");
+      out.println();
+      boolean snapshots = SnapshotDemo.run(out);
+      return clocks && map && membership && leases && snapshots ? 0 : 1;
     }
   }
 
