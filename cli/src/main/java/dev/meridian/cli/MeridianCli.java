@@ -5,6 +5,7 @@ import dev.meridian.bench.ClockSyncBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.bench.FailoverBench;
 import dev.meridian.bench.LeaseBench;
+import dev.meridian.bench.SnapshotBench;
 import dev.meridian.bench.TotalBench;
 import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.LeaseDemo;
@@ -272,13 +273,16 @@ public final class MeridianCli implements Runnable {
             + " jgroups_seq_msgs_per_s=<n> ratio=<r>); clocksync (three synchronized clocks over"
             + " 127.0.0.1 for 10 s; last line clock_uncertainty_us=<n> clock_precision_us=<n>);"
             + " leases (acquire->release loops on three members; last line lease_ops_per_s=<n>"
-            + " acquire_p99_us=<n>)."
+            + " acquire_p99_us=<n>); snapshot (3 and 9 members over 127.0.0.1 sending to each other"
+            + " continuously, Chandy-Lamport snapshots back to back; last line, the worse size for"
+            + " each figure: snapshot_p50_ms=<n> snapshot_p99_ms=<n> throughput_drop_pct=<n>)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME",
-        description = "Benchmark to run: clocks, clocksync, leases, causal, failover, total.")
+        description = "Benchmark to run: clocks, clocksync, leases, causal, failover, total,"
+            + " snapshot.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -313,9 +317,15 @@ public final class MeridianCli implements Runnable {
         return ClockSyncBench.run(quick ? ClockSyncBench.Length.QUICK
             : ClockSyncBench.Length.FULL, stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("snapshot")) {
+        // About 50 s in full (~20 s with --quick); exit 1 if a snapshot failed or was not
+        // consistent.
+        return SnapshotBench.run(quick ? SnapshotBench.Length.QUICK : SnapshotBench.Length.FULL,
+            stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(), "unknown benchmark '" + name
-            + "'; known: clocks, clocksync, leases, causal, failover, total");
+            + "'; known: clocks, clocksync, leases, causal, failover, total, snapshot");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));
