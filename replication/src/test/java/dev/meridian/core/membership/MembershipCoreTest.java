@@ -57,6 +57,44 @@ class MembershipCoreTest {
   }
 
   @Test
+  void viewIncarnationsAreReportedOnlyWhenAskedAndOnceEveryFounderWasHeardFrom() {
+    // The simulator's founders are all incarnation 1: known at once.
+    MembershipCore sim = new MembershipCore(A, 1, List.of(A, B), SETTINGS,
+        MembershipCore.Variant.CORRECT, new SplittableRandom(1));
+    sim.reportViewIncarnations();
+    List<Object> started = delivered(sim.handle(new Event.Start<>(new Now(0, 0))));
+    assertEquals(new MembershipCore.ViewIncarnations(View.initial(List.of(A, B)),
+        java.util.Map.of(A, 1, B, 1)), started.get(1), started.toString());
+    // Real founders learn each other's incarnations from their first frames.
+    MembershipCore a = new MembershipCore(A, 7, true, List.of(A, B), SETTINGS,
+        MembershipCore.Variant.CORRECT, new SplittableRandom(2), GroupState.NONE);
+    MembershipCore b = new MembershipCore(B, 9, true, List.of(A, B), SETTINGS,
+        MembershipCore.Variant.CORRECT, new SplittableRandom(3), GroupState.NONE);
+    a.reportViewIncarnations();
+    List<Object> atStart = delivered(a.handle(new Event.Start<>(new Now(0, 0))));
+    assertEquals(1, atStart.size(), "only Installed while b's incarnation is unknown: " + atStart);
+    b.handle(new Event.Start<>(new Now(0, 0)));
+    List<Object> heard = new ArrayList<>();
+    for (long t = 10 * MS; t <= 30 * MS && heard.isEmpty(); t += 10 * MS) {
+      List<Effect<LinkFrame<MemberWire>>> fromB = new ArrayList<>(b.handle(
+          new Event.Timer<>(MembershipCore.TICK_TIMER, new Now(t, t))));
+      fromB.addAll(b.flush());
+      for (Effect<LinkFrame<MemberWire>> e : fromB) {
+        if (e instanceof Effect.Send<LinkFrame<MemberWire>> send && send.to().equals(A)) {
+          heard.addAll(delivered(a.handle(new Event.Message<>(B, send.payload(),
+              new Now(t, t)))));
+        }
+      }
+    }
+    assertEquals(List.of(new MembershipCore.ViewIncarnations(View.initial(List.of(A, B)),
+        java.util.Map.of(A, 7, B, 9))), heard);
+    // Without asking, nothing new is delivered.
+    MembershipCore quiet = new MembershipCore(A, 1, List.of(A, B), SETTINGS,
+        MembershipCore.Variant.CORRECT, new SplittableRandom(1));
+    assertEquals(1, delivered(quiet.handle(new Event.Start<>(new Now(0, 0)))).size());
+  }
+
+  @Test
   void aLaterIncarnationStartsInNoViewAndAsksToJoin() {
     MembershipCore a2 = new MembershipCore(A, 2, List.of(A, B, C), SETTINGS,
         MembershipCore.Variant.CORRECT, new SplittableRandom(1));
