@@ -39,7 +39,7 @@ public final class DeadlockCheckers {
    * which is {@code boundNanos} after it formed, and at most {@code healedBoundNanos} after the
    * heal (when it formed before) or after it formed (when after). Cut links and partitions hold
    * snapshots up, hence the longer bound while they may happen. At the end of the run, every
-   * deadlock whose deadline has passed was reported.
+   * deadlock whose deadline has passed was reported, and resolved by aborting its victim.
    */
   static Checker<DeadlockSimMessage> everyDeadlockFound(DeadlockTruth truth, long boundNanos,
       long healedBoundNanos) {
@@ -78,7 +78,18 @@ public final class DeadlockCheckers {
         if (ex.phase() != Phase.LIVENESS) {
           return Optional.empty();
         }
-        return overdue(truth.deadlocks, ex);
+        Optional<String> unreported = overdue(truth.deadlocks, ex);
+        if (unreported.isPresent()) {
+          return unreported;
+        }
+        for (DeadlockTruth.Deadlock d : truth.current()) {
+          if (ex.trueTimeNanos() > deadline(d, ex)) {
+            return Optional.of("deadlock " + d.cycle + ", formed at " + d.formedAt
+                + " ns and reported at " + d.reportedAt + " ns, still stands at the end: its"
+                + " victim was never aborted");
+          }
+        }
+        return Optional.empty();
       }
     };
   }

@@ -15,9 +15,11 @@ import java.util.Set;
 
 /**
  * The {@code deadlock} scenario: five members (n1..n5) each own four locks, and each runs a process
- * that takes two or three locks of the others, in random order, holds them about half a
- * millisecond, releases them and starts again a millisecond later: some two hundred transactions
- * and two or three real deadlocks in a run of 250 ms. Two detectors watch the same run (see {@link
+ * that takes two or three locks of the others, in random order, holds them about 0.3 ms,
+ * releases them and starts again half a millisecond later: some 250 transactions and a few real
+ * deadlocks in a run of 450 ms (waits for grants, lost frames and cut links take most of the
+ * time). The processes begin no transaction after 380 ms, so that every run ends with its
+ * deadlocks found and resolved. Two detectors watch the same run (see {@link
  * LockSimCore}), both woken when a process has waited about 8 ms for one lock: the snapshot
  * detector, whose verdicts abort victims, and a naive one that chases "who holds it? / what are
  * you waiting for?" questions and only reports. The network loses 5 %, duplicates 2 % and reorders
@@ -39,7 +41,7 @@ public final class DeadlockScenario implements Scenario, ReportsFigures {
   static final long HEALED_BOUND_NANOS = 50_000_000L;
   /** The workload of every run. */
   public static final LockSimCore.Workload WORKLOAD =
-      new LockSimCore.Workload(4, 30, 1_000_000L, 500_000L, 8_000_000L);
+      new LockSimCore.Workload(4, 30, 500_000L, 300_000L, 8_000_000L, 380_000_000L);
 
   /** The checkers of this scenario, in the order they run, all reading {@code truth}. */
   static CheckerCatalog<DeadlockSimMessage> checkers(DeadlockTruth truth) {
@@ -53,9 +55,13 @@ public final class DeadlockScenario implements Scenario, ReportsFigures {
   /** The checkers' names, in the order they run. */
   public static final Set<String> CHECKER_NAMES = checkers(null).names();
 
-  /** One run with what its detectors concluded, and the first phantom of each (null: none). */
-  public record Run(SimulationResult result, DeadlockFigures figures, String firstNaivePhantom,
-      String firstSnapshotPhantom) {}
+  /**
+   * One run with what its detectors concluded: figures, transactions that finished and that were
+   * aborted as victims, the first real deadlock the snapshot detector found and the first phantom
+   * of each detector, described (null: none).
+   */
+  public record Run(SimulationResult result, DeadlockFigures figures, long finished, long aborted,
+      String firstFound, String firstNaivePhantom, String firstSnapshotPhantom) {}
 
   private final LockSimCore.DetectorVariant variant;
   private final Set<String> enabledCheckers;
@@ -103,7 +109,7 @@ public final class DeadlockScenario implements Scenario, ReportsFigures {
         .clocks(ClockModel.drifting(20_000_000, 1e-4))
         .faults(FaultModel.every(150_000_000L).withLinkCuts(4).withPartitions(2)
             .lasting(5_000_000L, 60_000_000L))
-        .phases(160_000_000L, 90_000_000L)
+        .phases(300_000_000L, 150_000_000L)
         .maxEvents(2_000_000)
         .keepTrace(keepTrace)
         .observer(step -> {
@@ -119,7 +125,8 @@ public final class DeadlockScenario implements Scenario, ReportsFigures {
     SimulationResult result = builder.build().run();
     DeadlockFigures figures = truth.figures();
     totals = totals.plus(figures);
-    return new Run(result, figures, firstPhantoms[0], firstPhantoms[1]);
+    return new Run(result, figures, truth.finished, truth.aborted, truth.firstRealSnapshotReport,
+        firstPhantoms[0], firstPhantoms[1]);
   }
 
   /** The figures summed over every run of this scenario object so far. */

@@ -79,6 +79,11 @@ final class DeadlockTruth {
   final List<LockSimCore.NaiveDeadlockReported> naiveReports = new ArrayList<>();
   final List<String> naivePhantoms = new ArrayList<>();
 
+  /** Transactions that ended by releasing their locks, and those aborted as victims. */
+  long finished;
+  long aborted;
+  /** The first snapshot report judged real, described; null before there is one. */
+  String firstRealSnapshotReport;
   private long snapshotReportCount;
   private long snapshotPhantomCount;
   private long naiveReportCount;
@@ -103,6 +108,11 @@ final class DeadlockTruth {
         p.held.add(a.lock());
         changed = true;
       } else if (d instanceof LockSimCore.Finished || d instanceof LockSimCore.Aborted) {
+        if (d instanceof LockSimCore.Finished) {
+          finished++;
+        } else {
+          aborted++;
+        }
         p.txn = null;
         p.waiting = null;
         p.held.clear();
@@ -204,6 +214,10 @@ final class DeadlockTruth {
     }
     if (d.reportedAt < 0) {
       d.reportedAt = now;
+    }
+    if (firstRealSnapshotReport == null) {
+      firstRealSnapshotReport = "snapshot " + f.id() + " found " + f.cycle() + " at " + now
+          + " ns, " + (now - d.formedAt) / 1000 + " us after it formed, and aborted " + f.victim();
     }
     return Optional.empty();
   }

@@ -80,16 +80,19 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
    * @param suspectAfterNanos mean time a process waits for one lock before both detectors look
    *     for a deadlock (the snapshot detector takes a snapshot, the naive one sends a probe); they
    *     look again every twice that while it still waits
+   * @param activeNanos how long after its start a process begins new transactions; then it ends
+   *     the one it has and stays idle, so that a run can end with every deadlock resolved
    */
   public record Workload(int locksPerMember, int thirdLockPercent, long idleNanos, long holdNanos,
-      long suspectAfterNanos) {
+      long suspectAfterNanos, long activeNanos) {
     /** @throws IllegalArgumentException naming the setting out of range */
     public Workload {
       if (locksPerMember < 1 || thirdLockPercent < 0 || thirdLockPercent > 100 || idleNanos < 2
-          || holdNanos < 2 || suspectAfterNanos < 1) {
+          || holdNanos < 2 || suspectAfterNanos < 2 || activeNanos < 0) {
         throw new IllegalArgumentException("workload out of range: locksPerMember >= 1, "
-            + "thirdLockPercent in [0, 100], times >= 2 ns: got " + locksPerMember + ", "
-            + thirdLockPercent + ", " + idleNanos + ", " + holdNanos + ", " + suspectAfterNanos);
+            + "thirdLockPercent in [0, 100], times >= 2 ns, activeNanos >= 0: got "
+            + locksPerMember + ", " + thirdLockPercent + ", " + idleNanos + ", " + holdNanos + ", "
+            + suspectAfterNanos + ", " + activeNanos);
       }
     }
   }
@@ -160,6 +163,7 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
   private final Set<LockId> held = new LinkedHashSet<>();
   private LockId waitingFor;
   private long probeSeq;
+  private long startedAt; // monotonic
 
   /**
    * @param members every member (this one included), each owning {@code locksPerMember} locks
@@ -198,6 +202,7 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
     List<Effect<DeadlockSimMessage>> out = new ArrayList<>();
     var now = event.now();
     if (event instanceof Event.Start<DeadlockSimMessage>) {
+      startedAt = now.monotonicNanos();
       inner(new Event.Start<>(now), out);
       Map<NodeId, Integer> view = new TreeMap<>();
       members.forEach(m -> view.put(m, 1));
@@ -205,7 +210,11 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
       appEffects.add(new Effect.SetTimer<>(TXN_TIMER, gap(workload.idleNanos())));
     } else if (event instanceof Event.Timer<DeadlockSimMessage> t) {
       switch (t.name()) {
-        case TXN_TIMER -> begin();
+        case TXN_TIMER -> {
+          if (now.monotonicNanos() - startedAt < workload.activeNanos()) {
+            begin();
+          }
+        }
         case HOLD_TIMER -> finish();
         case SUSPECT_TIMER -> suspect(now, out);
         default -> inner(new Event.Timer<>(t.name(), now), out);
