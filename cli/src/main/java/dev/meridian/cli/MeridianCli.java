@@ -21,6 +21,9 @@ import dev.meridian.sim.clocksync.ClockSyncScenario;
 import dev.meridian.sim.leases.LeaseSimCore;
 import dev.meridian.sim.leases.LeasesScenario;
 import dev.meridian.sim.snapshot.SnapshotScenario;
+import dev.meridian.sim.ReportsFigures;
+import dev.meridian.sim.deadlock.DeadlockScenario;
+import dev.meridian.sim.deadlock.LockSimCore;
 import dev.meridian.core.snapshot.SnapshotCore;
 import dev.meridian.core.causal.CausalMulticastCore;
 import dev.meridian.core.clocksync.ClockSyncCore;
@@ -84,6 +87,9 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("snapshot", variant -> new SnapshotScenario(variant == null
         ? SnapshotCore.Variant.CORRECT
         : fromFlag(SnapshotCore.Variant.class, variant)));
+    SCENARIOS.put("deadlock", variant -> new DeadlockScenario(variant == null
+        ? LockSimCore.DetectorVariant.CORRECT
+        : fromFlag(LockSimCore.DetectorVariant.class, variant)));
   }
 
   /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */
@@ -179,12 +185,13 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot."
+        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot, deadlock.",
+        "Scenarios that count figures of their own (deadlock) print them on the line before."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership.")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership, clocksync, leases, snapshot, deadlock.")
     String scenario;
 
     @Option(names = "--seeds", paramLabel = "N",
@@ -207,7 +214,8 @@ public final class MeridianCli implements Runnable {
             + " hlc-no-offset-check. For causal: deliver-on-arrival, no-retransmit, deliver-raw-frames."
             + " For membership: install-without-flush, no-majority, ignore-joins,"
             + " total-on-receipt, skip-state-transfer, ack-on-apply. For snapshot: no-markers,"
-            + " no-channel-recording, record-after-forward, ignore-departures.")
+            + " no-channel-recording, record-after-forward, ignore-departures. For deadlock:"
+            + " ignore-channels, no-markers.")
     String broken;
 
     @Override
@@ -252,6 +260,9 @@ public final class MeridianCli implements Runnable {
             });
             out.flush();
           });
+      if (s instanceof ReportsFigures figures) {
+        out.println(figures.figuresLine());
+      }
       out.println(summary.line());
       out.flush();
       return summary.violations() == 0 ? 0 : 1;

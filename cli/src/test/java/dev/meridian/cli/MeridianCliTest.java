@@ -311,4 +311,19 @@ class MeridianCliTest {
         + " no-channel-recording --seed "), broken::all);
     assertUsageError(run("sim", "snapshot", "--broken", "bogus"), "bogus", "no-markers");
   }
+
+  @Test
+  void deadlockScenarioPrintsItsFiguresBeforeTheSummaryLine() {
+    Run r = run("sim", "deadlock", "--seeds", "3");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=deadlock seeds=3 violations=0", lines[lines.length - 1], r::all);
+    assertTrue(lines[lines.length - 2].matches("real_deadlocks=\\d+ snapshot_detector_found=\\d+"
+        + " snapshot_detector_reports=\\d+ snapshot_detector_phantoms=0"
+        + " naive_detector_reports=\\d+ naive_detector_phantoms=\\d+"), r::all);
+    Run broken = run("sim", "deadlock", "--broken", "ignore-channels", "--seeds", "10");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("checker=no-phantom-deadlock"), broken::all);
+    assertUsageError(run("sim", "deadlock", "--broken", "bogus"), "bogus", "ignore-channels");
+  }
 }
