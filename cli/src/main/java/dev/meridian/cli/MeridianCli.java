@@ -215,7 +215,7 @@ public final class MeridianCli implements Runnable {
             + " For membership: install-without-flush, no-majority, ignore-joins,"
             + " total-on-receipt, skip-state-transfer, ack-on-apply. For snapshot: no-markers,"
             + " no-channel-recording, record-after-forward, ignore-departures. For deadlock:"
-            + " ignore-channels, no-markers.")
+            + " ignore-channels, no-markers, no-abort.")
     String broken;
 
     @Override

@@ -106,7 +106,9 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
      * Snapshots without markers ({@link SnapshotCore.Variant#NO_MARKERS}): each member records its
      * tables when told to, with no channel state — tables from different moments.
      */
-    NO_MARKERS
+    NO_MARKERS,
+    /** The detector reports each cycle but never orders a victim aborted: deadlocks stand. */
+    NO_ABORT
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -456,6 +458,9 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
           (a, b) -> a.seq() != b.seq() ? Long.compare(a.seq(), b.seq()) : a.compareTo(b));
       appEffects.add(new Effect.Deliver<>(
           new SnapshotDeadlockFound(done.snapshot().id(), cycle, victim)));
+      if (variant == DetectorVariant.NO_ABORT) {
+        continue;
+      }
       LockMessage.Abort abort = new LockMessage.Abort(victim, cycle);
       if (victim.member().equals(self)) {
         onAbort(abort);

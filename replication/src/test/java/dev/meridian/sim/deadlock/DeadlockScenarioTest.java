@@ -64,6 +64,22 @@ class DeadlockScenarioTest {
   }
 
   @Test
+  void aDetectorThatNeverAbortsIsCaughtByDeadlockFound() {
+    DeadlockScenario broken =
+        new DeadlockScenario(LockSimCore.DetectorVariant.NO_ABORT, Set.of("deadlock-found"));
+    for (long seed = 1; seed <= 10; seed++) {
+      SimulationResult r = broken.run(seed, false);
+      if (r.violation().isPresent()) {
+        assertEquals("deadlock-found", r.violation().get().checker());
+        assertTrue(r.violation().get().toString().contains("still stands at the end"),
+            r.violation().get()::toString);
+        return;
+      }
+    }
+    fail("a detector that never aborts went unnoticed over 10 seeds: " + broken.totals());
+  }
+
+  @Test
   void argumentsAreValidated() {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> new DeadlockScenario(null))
         .getMessage().contains("variant"));
