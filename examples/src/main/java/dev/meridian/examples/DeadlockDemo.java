@@ -17,6 +17,8 @@ import java.io.PrintStream;
 public final class DeadlockDemo {
   /** The seed of the run shown by {@link #run(PrintStream)}. */
   public static final long DEFAULT_SEED = 1;
+  /** How long the faults go on: two seconds of simulated time, some thousand transactions. */
+  static final long FAULTY_NANOS = 2_000_000_000L;
 
   private DeadlockDemo() {}
 
@@ -32,11 +34,12 @@ public final class DeadlockDemo {
    *     the run broke no property, and the naive detector reported at least one phantom
    */
   public static boolean run(long seed, PrintStream out) {
-    DeadlockScenario.Run run = new DeadlockScenario().runDetailed(seed, false);
+    DeadlockScenario.Run run = new DeadlockScenario().runDetailed(seed, FAULTY_NANOS, false);
     DeadlockFigures f = run.figures();
     out.println("Deadlock detection, one simulated run (seed " + seed + "): 5 members with 4 locks"
         + " each; every process takes 2 or 3 locks of the others in random order, holds them,"
-        + " releases them, again and again; 5 % of frames lost, links cut, partitions.");
+        + " releases them, again and again; for " + FAULTY_NANOS / 1_000_000 + " ms 5 % of"
+        + " frames are lost and links are cut, then everything heals.");
     out.println("  transactions: " + run.finished() + " finished, " + run.aborted()
         + " aborted as deadlock victims");
     out.println("  ground truth: " + f.realDeadlocks() + " real deadlocks");

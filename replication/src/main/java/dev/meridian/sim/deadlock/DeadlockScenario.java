@@ -39,9 +39,18 @@ public final class DeadlockScenario implements Scenario, ReportsFigures {
   static final long BOUND_NANOS = 150_000_000L;
   /** Longest a deadlock may stand unreported once the network has healed. */
   static final long HEALED_BOUND_NANOS = 50_000_000L;
-  /** The workload of every run. */
-  public static final LockSimCore.Workload WORKLOAD =
-      new LockSimCore.Workload(4, 30, 500_000L, 300_000L, 8_000_000L, 380_000_000L);
+  /** How long the faults of a run last (its safety phase). */
+  public static final long SAFETY_NANOS = 300_000_000L;
+  /** How long a run goes on healed, after its safety phase. */
+  static final long HEALED_NANOS = 150_000_000L;
+  /** How long before the end of a run the processes stop beginning transactions. */
+  static final long QUIET_NANOS = 70_000_000L;
+
+  /** The workload of a run whose safety phase lasts {@code safetyNanos}. */
+  static LockSimCore.Workload workload(long safetyNanos) {
+    return new LockSimCore.Workload(4, 30, 500_000L, 300_000L, 8_000_000L,
+        safetyNanos + HEALED_NANOS - QUIET_NANOS);
+  }
 
   /** The checkers of this scenario, in the order they run, all reading {@code truth}. */
   static CheckerCatalog<DeadlockSimMessage> checkers(DeadlockTruth truth) {
@@ -98,18 +107,32 @@ public final class DeadlockScenario implements Scenario, ReportsFigures {
 
   /** Runs one seed and tells what each detector concluded; adds the figures to the totals. */
   public Run runDetailed(long seed, boolean keepTrace) {
+    return runDetailed(seed, SAFETY_NANOS, keepTrace);
+  }
+
+  /**
+   * Runs one seed with a safety phase of {@code safetyNanos} (the same workload and faults, for
+   * longer or shorter) and tells what each detector concluded; adds the figures to the totals.
+   *
+   * @throws IllegalArgumentException if {@code safetyNanos} is negative or over a day
+   */
+  public Run runDetailed(long seed, long safetyNanos, boolean keepTrace) {
+    if (safetyNanos < 0 || safetyNanos > 86_400_000_000_000L) {
+      throw new IllegalArgumentException("safetyNanos must be in [0, 1 day], got " + safetyNanos);
+    }
+    LockSimCore.Workload workload = workload(safetyNanos);
     DeadlockTruth truth = new DeadlockTruth();
     String[] firstPhantoms = new String[2];
     Simulation.Builder<DeadlockSimMessage> builder = Simulation.<DeadlockSimMessage>builder()
         .seed(seed)
         .members(MEMBERS)
-        .cores(ctx -> new LockSimCore(ctx.self(), MEMBERS, ctx.random(), WORKLOAD, variant))
+        .cores(ctx -> new LockSimCore(ctx.self(), MEMBERS, ctx.random(), workload, variant))
         .network(new NetworkModel(DelayDistribution.exponential(100_000, 300_000),
             0.05, 0.02, 0.05, 2_000_000))
         .clocks(ClockModel.drifting(20_000_000, 1e-4))
         .faults(FaultModel.every(150_000_000L).withLinkCuts(4).withPartitions(2)
             .lasting(5_000_000L, 60_000_000L))
-        .phases(300_000_000L, 150_000_000L)
+        .phases(safetyNanos, HEALED_NANOS)
         .maxEvents(2_000_000)
         .keepTrace(keepTrace)
         .observer(step -> {

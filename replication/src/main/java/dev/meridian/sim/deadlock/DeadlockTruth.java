@@ -134,6 +134,10 @@ final class DeadlockTruth {
       } else if (d instanceof LockSimCore.NaiveProbeStarted s) {
         probeStarts.put(s.probe(), now);
       } else if (d instanceof LockSimCore.NaiveDeadlockReported r) {
+        if (changed) {
+          update(now); // a deadlock may have formed earlier in this step
+          changed = false;
+        }
         naiveReports.add(r);
         judgeNaiveReport(r, now).ifPresent(naivePhantoms::add);
       }
@@ -234,7 +238,27 @@ final class DeadlockTruth {
       }
     }
     return Optional.of(r.probe() + " reported " + r.cycle() + " at " + now
-        + " ns; no such cycle existed at any instant since the probe started at " + start + " ns");
+        + " ns; no such cycle existed at any instant since the probe started at " + start
+        + " ns (truly, then: " + trueStateOf(r.cycle()) + ")");
+  }
+
+  /** What the processes of {@code cycle} truly held and waited for now, and who held those locks. */
+  private String trueStateOf(List<ProcessEdge> cycle) {
+    Map<LockId, TxnId> holders = new HashMap<>();
+    for (Process p : processes.values()) {
+      p.held.forEach(lock -> holders.put(lock, p.txn));
+    }
+    StringBuilder sb = new StringBuilder();
+    for (ProcessEdge e : cycle) {
+      Process p = processes.get(e.waiter());
+      sb.append(sb.length() == 0 ? "" : "; ").append(e.waiter().value()).append(": ")
+          .append(describe(p));
+      if (p != null && p.waiting != null) {
+        TxnId holder = holders.get(p.waiting);
+        sb.append(", which ").append(holder == null ? "nobody holds" : holder + " holds");
+      }
+    }
+    return sb.toString();
   }
 
   /** The figures of the run so far. */
