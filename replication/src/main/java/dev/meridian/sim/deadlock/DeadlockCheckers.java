@@ -16,8 +16,8 @@ public final class DeadlockCheckers {
 
   /**
    * No phantom: every cycle the snapshot detector reports was in the state of its cut — each
-   * waiter waiting for that lock, each holder holding it, where its member's cut fell — and so is a
-   * deadlock that really formed. (The naive detector's phantoms are counted, not checked.)
+   * waiter waiting for that lock, each holder holding it, where its member's cut fell — and so is
+   * a deadlock that really formed. (The naive detector's phantoms are counted, not checked.)
    */
   static Checker<DeadlockSimMessage> noPhantom(DeadlockTruth truth) {
     return new Checker<>() {
@@ -94,7 +94,7 @@ public final class DeadlockCheckers {
     };
   }
 
-  /** Lock exclusion: no two transactions ever hold one lock at once (a sanity check of the workload). */
+  /** Lock exclusion: no two transactions ever hold one lock at once (checks the workload). */
   static Checker<DeadlockSimMessage> lockExclusion(DeadlockTruth truth) {
     return new Checker<>() {
       @Override

@@ -48,7 +48,7 @@ final class DeadlockTruth {
     }
   }
 
-  /** A real deadlock: its cycle, when it formed, when it ended (-1: not yet), when first reported. */
+  /** A real deadlock: its cycle, when it formed, ended (-1: not yet) and was first reported. */
   static final class Deadlock {
     final List<TxnEdge> cycle;
     final Set<ProcessEdge> processEdges;
@@ -89,7 +89,7 @@ final class DeadlockTruth {
   private long naiveReportCount;
   private long naivePhantomCount;
 
-  /** Takes in one step; fills the report lists with this step's reports and the verdicts on them. */
+  /** Takes in one step; fills the report lists with this step's reports and their verdicts. */
   void observe(Step<DeadlockSimMessage> step) {
     snapshotReports.clear();
     snapshotPhantoms.clear();
@@ -242,7 +242,7 @@ final class DeadlockTruth {
         + " ns (truly, then: " + trueStateOf(r.cycle()) + ")");
   }
 
-  /** What the processes of {@code cycle} truly held and waited for now, and who held those locks. */
+  /** What the processes of {@code cycle} truly hold and wait for now, and who holds those locks. */
   private String trueStateOf(List<ProcessEdge> cycle) {
     Map<LockId, TxnId> holders = new HashMap<>();
     for (Process p : processes.values()) {

@@ -42,7 +42,7 @@ public sealed interface LockMessage {
     }
   }
 
-  /** A wait-for edge between transactions: {@code waiter} waits for {@code lock}, held by {@code holder}. */
+  /** A wait-for edge: transaction {@code waiter} waits for {@code lock}, held by {@code holder}. */
   record TxnEdge(TxnId waiter, LockId lock, TxnId holder) {
     @Override
     public String toString() {
@@ -51,8 +51,8 @@ public sealed interface LockMessage {
   }
 
   /**
-   * A wait-for edge between processes, as the naive detector sees them: it names members' processes,
-   * not their transactions, because that is all "who holds it?" answers from a lock table tell.
+   * A wait-for edge between processes, as the naive detector sees them: it names members'
+   * processes, not their transactions, because that is all its "who holds it?" answers name.
    */
   record ProcessEdge(NodeId waiter, LockId lock, NodeId holder) {
     @Override
@@ -104,7 +104,7 @@ public sealed interface LockMessage {
     }
   }
 
-  /** From a snapshot detector to the victim's member: abort {@code txn}, chosen to break {@code cycle}. */
+  /** From a snapshot detector to the victim's member: abort {@code txn}, to break {@code cycle}. */
   record Abort(TxnId txn, List<TxnEdge> cycle) implements LockMessage {
     public Abort {
       cycle = List.copyOf(cycle);

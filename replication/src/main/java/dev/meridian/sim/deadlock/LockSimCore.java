@@ -3,6 +3,7 @@ package dev.meridian.sim.deadlock;
 import dev.meridian.NodeId;
 import dev.meridian.core.Effect;
 import dev.meridian.core.Event;
+import dev.meridian.core.Now;
 import dev.meridian.core.ProtocolCore;
 import dev.meridian.core.link.LinkFrame;
 import dev.meridian.core.link.LinkSettings;
@@ -251,24 +252,29 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
     appEffects.clear();
     wrap(core, out);
     for (Effect<LinkFrame<SnapshotWire<LockMessage, LockTables>>> e : core) {
-      if (e instanceof Effect.Deliver<?> d && d.value() instanceof SnapshotCore.SnapshotCompleted<?, ?> c) {
+      Object delivered = e instanceof Effect.Deliver<?> d ? d.value() : null;
+      if (delivered instanceof SnapshotCore.SnapshotCompleted<?, ?> c) {
         @SuppressWarnings("unchecked")
         SnapshotCore.SnapshotCompleted<LockMessage, LockTables> done =
             (SnapshotCore.SnapshotCompleted<LockMessage, LockTables>) c;
         detect(done);
-      } else if (e instanceof Effect.Deliver<?> d && d.value() instanceof SnapshotCore.SendRefused<?> r) {
-        throw new IllegalStateException(self + ": the outbox sent beyond the link's capacity: " + r);
+      } else if (delivered instanceof SnapshotCore.SendRefused<?> r) {
+        throw new IllegalStateException(self + ": the outbox sent beyond the link's room: " + r);
       }
     }
   }
 
-  /** Hands the outbox to the core, as far as each link's send buffer has room, in FIFO order. */
-  private void drainOutbox(dev.meridian.core.Now now, List<Effect<DeadlockSimMessage>> out) {
-    for (Map.Entry<NodeId, ArrayDeque<LockMessage>> e : outbox.entrySet()) {
-      ArrayDeque<LockMessage> queue = e.getValue();
-      while (!queue.isEmpty() && snapshots.sendCapacity(e.getKey()) > 0) {
-        inner(new Event.Request<>(new SnapshotCore.SendMessage<>(e.getKey(), queue.pollFirst()),
-            now), out);
+  /**
+   * Hands the outbox to the core, as far as each link's send buffer has room, in FIFO order. A
+   * send request never makes the core record (only markers and snapshot requests do), so a
+   * message taken out of the outbox here is never missing from a recorded state.
+   */
+  private void drainOutbox(Now now, List<Effect<DeadlockSimMessage>> out) {
+    for (NodeId to : List.copyOf(outbox.keySet())) {
+      ArrayDeque<LockMessage> queue = outbox.get(to);
+      while (!queue.isEmpty() && snapshots.sendCapacity(to) > 0) {
+        inner(new Event.Request<>(new SnapshotCore.SendMessage<>(to, queue.pollFirst()), now),
+            out);
       }
     }
   }
@@ -282,11 +288,11 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
     for (Effect<LinkFrame<SnapshotWire<LockMessage, LockTables>>> e : effects) {
       if (e instanceof Effect.Send<LinkFrame<SnapshotWire<LockMessage, LockTables>>> s) {
         out.add(new Effect.Send<>(s.to(), new DeadlockSimMessage.Link(s.payload())));
-      } else if (e instanceof Effect.SetTimer<LinkFrame<SnapshotWire<LockMessage, LockTables>>> t) {
+      } else if (e instanceof Effect.SetTimer<?> t) {
         out.add(new Effect.SetTimer<>(t.name(), t.delayNanos()));
-      } else if (e instanceof Effect.CancelTimer<LinkFrame<SnapshotWire<LockMessage, LockTables>>> c) {
+      } else if (e instanceof Effect.CancelTimer<?> c) {
         out.add(new Effect.CancelTimer<>(c.name()));
-      } else if (e instanceof Effect.Deliver<LinkFrame<SnapshotWire<LockMessage, LockTables>>> d) {
+      } else if (e instanceof Effect.Deliver<?> d) {
         out.add(new Effect.Deliver<>(d.value()));
       }
     }
@@ -302,7 +308,8 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
   private LockTables record(SnapshotId id) {
     appEffects.add(new Effect.Deliver<>(new Recorded(id)));
     Map<LockId, LockTables.Entry> locks = new TreeMap<>();
-    table.forEach((lock, e) -> locks.put(lock, new LockTables.Entry(e.holder, List.copyOf(e.queue))));
+    table.forEach((lock, e) -> locks.put(lock, new LockTables.Entry(e.holder, List.copyOf(
+        e.queue))));
     List<LockTables.Outgoing> pending = new ArrayList<>();
     outbox.forEach((to, queue) -> queue.forEach(m -> pending.add(new LockTables.Outgoing(to, m))));
     return LockTables.of(locks, pending);
@@ -332,7 +339,7 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
   private Entry entry(LockId lock) {
     Entry e = table.get(lock);
     if (e == null) {
-      throw new IllegalStateException(self + " was asked about " + lock + ", which it does not own");
+      throw new IllegalStateException(self + " was asked about " + lock + ", not one of its own");
     }
     return e;
   }
@@ -439,7 +446,7 @@ public final class LockSimCore implements ProtocolCore<DeadlockSimMessage> {
    * The process has waited for one lock for a while: both detectors look for a deadlock. One
    * snapshot of this member's at a time is enough: it sees every deadlock standing at its cut.
    */
-  private void suspect(dev.meridian.core.Now now, List<Effect<DeadlockSimMessage>> out) {
+  private void suspect(Now now, List<Effect<DeadlockSimMessage>> out) {
     if (waitingFor == null) {
       return;
     }

@@ -28,7 +28,8 @@ public record LockTables(SortedMap<LockId, Entry> locks, List<Outgoing> outbox) 
 
     @Override
     public String toString() {
-      return (holder == null ? "free" : "held by " + holder) + (queue.isEmpty() ? "" : " queue " + queue);
+      return (holder == null ? "free" : "held by " + holder)
+          + (queue.isEmpty() ? "" : " queue " + queue);
     }
   }
 

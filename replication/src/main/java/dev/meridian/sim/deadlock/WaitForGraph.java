@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A wait-for graph between transactions — an edge {@code T -L-> U} says T waits for lock L, which U
- * holds — and its cycles, each a deadlock if the graph is of one global state.
+ * A wait-for graph between transactions — an edge {@code T -L-> U} says T waits for lock L, which
+ * U holds — and its cycles, each a deadlock if the graph is of one global state.
  *
  * <p>{@link #fromSnapshot} builds it the way the snapshot detector does: from every member's lock
  * tables and the messages in flight across the cut. A release in flight means the holder no longer
