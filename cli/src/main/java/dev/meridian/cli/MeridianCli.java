@@ -8,6 +8,7 @@ import dev.meridian.bench.LeaseBench;
 import dev.meridian.bench.SnapshotBench;
 import dev.meridian.bench.TotalBench;
 import dev.meridian.examples.ClocksDemo;
+import dev.meridian.examples.DeadlockDemo;
 import dev.meridian.examples.LeaseDemo;
 import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
@@ -147,7 +148,8 @@ public final class MeridianCli implements Runnable {
           + " on 127.0.0.1 updating one replicated map at once, and converging; then a replicated"
           + " lock table in total order: a member killed, a view change, and its rejoin with a"
           + " state transfer; then leases on synchronized clocks; then a consistent snapshot of a"
-          + " bank whose money is on the move.")
+          + " bank whose money is on the move; then deadlock detection on snapshots beside a naive"
+          + " detector that chases wait-for questions, and the phantoms each reports.")
   static final class Demo implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -175,7 +177,11 @@ public final class MeridianCli implements Runnable {
       out.println("---");
       out.println();
       boolean snapshots = SnapshotDemo.run(out);
-      return clocks && map && membership && leases && snapshots ? 0 : 1;
+      out.println();
+      out.println("---");
+      out.println();
+      boolean deadlocks = DeadlockDemo.run(out);
+      return clocks && map && membership && leases && snapshots && deadlocks ? 0 : 1;
     }
   }
 
