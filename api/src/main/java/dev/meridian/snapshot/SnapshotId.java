@@ -3,12 +3,18 @@ package dev.meridian.snapshot;
 import dev.meridian.NodeId;
 
 /**
- * The name of one consistent snapshot: the member that initiated it and that member's own count
- * of snapshots it started ({@code k = 1, 2, 3…}). Two members never produce the same id, so any
- * number of snapshots may run at once. Printed as {@code n1/3}.
+ * The name of one consistent snapshot: the member that initiated it and that member's own
+ * number for it, {@code k}. Two members never produce the same id, so any number of snapshots
+ * may run at once.
+ *
+ * <p>A restarted member must never reuse an id its predecessor used (its peers remember finished
+ * ids and would ignore the markers), so {@code k} has two parts: its high 32 bits hold the
+ * initiator's incarnation minus one, its low 32 bits count that incarnation's snapshots from 1
+ * ({@link #of}). Printed as {@code n1/3} for the first incarnation's third snapshot, and as
+ * {@code n1/3@7} for the third snapshot of incarnation 7.
  *
  * @param initiator the member that started the snapshot and collects it
- * @param k the initiator's sequence number for it, {@code >= 1}
+ * @param k the initiator's number for it, {@code >= 1}
  */
 public record SnapshotId(NodeId initiator, long k) implements Comparable<SnapshotId> {
 
@@ -22,6 +28,33 @@ public record SnapshotId(NodeId initiator, long k) implements Comparable<Snapsho
     }
   }
 
+  /**
+   * The id of the {@code count}-th snapshot that incarnation {@code incarnation} of {@code
+   * initiator} started.
+   *
+   * @throws IllegalArgumentException if {@code initiator} is null, {@code incarnation < 1} or
+   *     {@code count} is not in {@code [1, 2^32)}
+   */
+  public static SnapshotId of(NodeId initiator, int incarnation, long count) {
+    if (incarnation < 1) {
+      throw new IllegalArgumentException("incarnation must be >= 1, got " + incarnation);
+    }
+    if (count < 1 || count > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException("snapshot count must be in [1, 2^32), got " + count);
+    }
+    return new SnapshotId(initiator, ((long) (incarnation - 1) << 32) | count);
+  }
+
+  /** The initiator's incarnation that started this snapshot. */
+  public int incarnation() {
+    return (int) (k >>> 32) + 1;
+  }
+
+  /** Which of its incarnation's snapshots this is: 1, 2, 3… */
+  public long count() {
+    return k & 0xFFFF_FFFFL;
+  }
+
   @Override
   public int compareTo(SnapshotId other) {
     int c = initiator.compareTo(other.initiator);
@@ -30,6 +63,6 @@ public record SnapshotId(NodeId initiator, long k) implements Comparable<Snapsho
 
   @Override
   public String toString() {
-    return initiator + "/" + k;
+    return initiator + "/" + count() + (incarnation() == 1 ? "" : "@" + incarnation());
   }
 }

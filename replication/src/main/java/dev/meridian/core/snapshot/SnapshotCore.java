@@ -34,8 +34,8 @@ import java.util.TreeMap;
  * the group could have passed through (see {@link GlobalSnapshot}).
  *
  * <p><b>How.</b> Snapshot id = (initiator, k); k counts the initiator's snapshots, in a range of
- * its own for each incarnation (bits 32 and up hold the incarnation minus one). The initiator records its state and sends a marker on
- * every outgoing link. A member that sees the first marker of a snapshot records its state, then
+ * its own for each incarnation ({@link SnapshotId#of}). The initiator records its state and sends
+ * a marker on every outgoing link. A member that sees the first marker of a snapshot records its state, then
  * sends markers on all its outgoing links, before anything else it sends. From then on it records,
  * per incoming link, every application message that arrives until that link's marker does. When
  * every incoming link has delivered its marker, the member sends its contribution (state and
@@ -224,10 +224,9 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
   private final List<Participation> recordNextEvent = new ArrayList<>(); // RECORD_AFTER_FORWARD
   private long viewId;
   private Map<NodeId, Integer> view = Map.of();
-  // A restarted initiator must never reuse an id its predecessor used: its peers remember finished
-  // ids and would ignore the markers. The high 32 bits of k are the incarnation minus one, so the
-  // first incarnation counts 1, 2, 3... and a restart continues in a range of its own.
-  private long nextK;
+  // Snapshots this incarnation started; ids come from SnapshotId.of, which puts the incarnation
+  // in k, so a restarted initiator never reuses an id its predecessor used.
+  private long snapshotsStarted;
 
   /**
    * @param self this member
@@ -245,6 +244,9 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
       throw new IllegalArgumentException(
           "self, universe, settings, recorder, inbox and variant must not be null");
     }
+    if (incarnation < 1) {
+      throw new IllegalArgumentException("incarnation must be >= 1, got " + incarnation);
+    }
     this.self = self;
     this.incarnation = incarnation;
     this.settings = settings;
@@ -254,7 +256,6 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
     this.universe = new HashSet<>(universe);
     this.universe.add(self);
     this.links = new ReliableLinks<>(self, incarnation, universe, settings.links());
-    this.nextK = ((long) (incarnation - 1) << 32) + 1;
   }
 
   /** The id of the view installed last, 0 before the first. */
@@ -333,7 +334,7 @@ public final class SnapshotCore<A, S> implements ProtocolCore<LinkFrame<Snapshot
   // Requests
 
   private void take(List<Effect<LinkFrame<SnapshotWire<A, S>>>> out) {
-    SnapshotId id = new SnapshotId(self, nextK++);
+    SnapshotId id = SnapshotId.of(self, incarnation, ++snapshotsStarted);
     out.add(new Effect.Deliver<>(new SnapshotStarted(id, viewId, List.copyOf(view.keySet()))));
     Integer mine = view.get(self);
     if (mine == null || mine != incarnation) {
