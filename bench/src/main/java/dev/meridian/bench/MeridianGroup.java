@@ -53,8 +53,16 @@ final class MeridianGroup implements BenchGroup {
 
   /** Starts {@code members} members on free loopback ports. */
   static MeridianGroup start(int members, int maxInFlight) {
+    return start(maxInFlight, Ports.freeLoopbackPorts(members));
+  }
+
+  /**
+   * Starts one member per port of {@code ports} (member i, {@code m<i>}, on 127.0.0.1 at {@code
+   * ports[i]}): for callers that run other components on ports of the same allocation.
+   */
+  static MeridianGroup start(int maxInFlight, int[] ports) {
+    int members = ports.length;
     MeridianGroup g = new MeridianGroup(members, maxInFlight);
-    int[] ports = Ports.freeLoopbackPorts(members);
     try {
       for (int i = 0; i < members; i++) {
         ReplicaBuilder b = Replica.builder().nodeId(g.ids.get(i)).listen("127.0.0.1:" + ports[i]);
