@@ -4,6 +4,7 @@ import dev.meridian.NodeId;
 import dev.meridian.replica.Codec;
 import dev.meridian.replica.GroupMember;
 import dev.meridian.replica.GroupMemberBuilder;
+import dev.meridian.replica.Replica;
 import dev.meridian.replica.StateMachine;
 import dev.meridian.snapshot.GlobalSnapshot;
 import dev.meridian.snapshot.SnapshotMember;
@@ -20,19 +21,38 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code ./meridian bench snapshot}: Chandy–Lamport snapshots of a loaded group, 3 and then 9
- * members in this JVM over gRPC on 127.0.0.1, each a {@link GroupMember} (the views) with a
- * {@link SnapshotMember} beside it. Every member sends continuously to all the others, round
- * robin, through its snapshot member, closed loop with a window: at most {@value #WINDOW} of its
- * messages not yet delivered (as a flow-controlled application would; without a window the
- * members fill their links' send buffers, and a marker, which must queue behind them in FIFO
- * order, measures only how long thousands of queued messages take to drain). Phases, after a warm-up: load alone, load with snapshots back to
- * back (initiators taking turns), load alone again. Reported per size: snapshot latency (from
- * the call to the completed snapshot at the initiator) and messages delivered per second without
- * snapshots (mean of the two load-alone phases) and with them. Each snapshot is checked: the
- * messages the members recorded as sent equal those recorded as received plus those recorded in
- * flight. Last line {@code snapshot_p50_ms=<n> snapshot_p99_ms=<n> throughput_drop_pct=<n>}: for
- * each figure the worse of the two sizes (a drop below zero, i.e. noise, as 0).
+ * {@code ./meridian bench snapshot}: Chandy–Lamport snapshots of a group under causal load, 3 and
+ * then 9 members in this JVM over gRPC on 127.0.0.1. Member {@code m<i>} is three runtimes under
+ * one node id: a {@link GroupMember} (the views), a {@link SnapshotMember} beside it, and a causal
+ * {@link Replica} (as in {@code bench causal}: {@link GroupMember} has no causal ordering, only
+ * total and FIFO, so the library's causal multicast is the {@link Replica}).
+ *
+ * <p>Two loads run continuously through every phase:
+ *
+ * <ul>
+ *   <li><b>Causal multicast</b>, the load the figures are about: every member submits 64-byte
+ *       operations to its replica, closed loop with a window: at most {@value #CAUSAL_WINDOW}
+ *       of its operations not yet delivered at every member (so no queue grows without bound;
+ *       see {@link CausalLoad} for why the window counts delivery everywhere).
+ *   <li><b>The application the snapshots record</b>: every member sends to all the others, round
+ *       robin, through its snapshot member, with at most {@value #WINDOW} of its messages not yet
+ *       delivered (as a flow-controlled application would; without a window the members fill
+ *       their links' send buffers, and a marker, which must queue behind them in FIFO order,
+ *       measures only how long thousands of queued messages take to drain). This keeps the
+ *       recorded channels non-empty.
+ * </ul>
+ *
+ * <p>Phases, after a warm-up: loads alone, loads with snapshots back to back (initiators taking
+ * turns), loads alone again. Reported per size: snapshot latency (from the call to the completed
+ * snapshot at the initiator); causal operations delivered per second per member (every origin's,
+ * its own included) without snapshots (mean of the two load-alone phases) and with them, and the
+ * drop; the point-to-point messages delivered per second, with and without, for information.
+ * Each snapshot is checked: the messages the members recorded as sent equal those recorded as
+ * received plus those recorded in flight. Each run is checked to converge: once the loads stop,
+ * every member must deliver every causal operation of every origin, each origin's in order, or
+ * the run prints NOT CONVERGED and the exit status is 1. Last line {@code snapshot_p50_ms=<n>
+ * snapshot_p99_ms=<n> throughput_drop_pct=<n>}: for each figure the worse of the two sizes (a
+ * drop below zero, i.e. noise, as 0).
  */
 public final class SnapshotBench {
   private SnapshotBench() {}
@@ -52,13 +72,105 @@ public final class SnapshotBench {
   }
 
   private static final int BATCH = 64;
+  /** Point-to-point messages each member may have sent and not yet seen delivered. */
   private static final int WINDOW = 512;
+  /** Causal ops each member may have submitted and not yet seen delivered at every member. */
+  private static final int CAUSAL_WINDOW = 512;
+  /** How long the causal load may take to reach every member once it stops. */
+  private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Delivery rates over one phase. */
+  private record Rates(double causalOpsPerMember, double messages) {
+    Rates meanWith(Rates other) {
+      return new Rates((causalOpsPerMember + other.causalOpsPerMember) / 2,
+          (messages + other.messages) / 2);
+    }
+  }
 
   /** The figures of one group size. */
   private record Result(int members, long p50Nanos, long p99Nanos, long snapshots, long failed,
-      long inconsistent, double withoutPerSec, double withPerSec) {
+      long inconsistent, Rates without, Rates with, String convergence) {
+    /** The drop in causal operations delivered per second per member while snapshots ran. */
     double dropPct() {
-      return 100 * (withoutPerSec - withPerSec) / withoutPerSec;
+      return 100 * (without.causalOpsPerMember() - with.causalOpsPerMember())
+          / without.causalOpsPerMember();
+    }
+
+    boolean converged() {
+      return convergence.startsWith("converged");
+    }
+  }
+
+  /**
+   * One thread per member submitting causal operations 1, 2, 3, ... (the {@link DeliveryMeter}
+   * payload, 64 bytes), closed loop: at most {@value #CAUSAL_WINDOW} of its operations not yet
+   * delivered at every member. A window on submits not yet applied at the origin (what {@code
+   * bench causal} bounds) is not enough with 9 members: an op is applied at its origin at once,
+   * so each member runs up to its send buffer (4,096 ops per peer by default) ahead, 8 peers'
+   * worth of which overflow a receiver's 16,384 ops waiting for their causal past, and the group
+   * crawls on retransmissions (seen: no progress for seconds, not converged 20 s after the load
+   * stopped).
+   */
+  private static final class CausalLoad {
+    private final MeridianGroup group;
+    private final AtomicLongArray sent;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stop;
+
+    CausalLoad(MeridianGroup group) {
+      this.group = group;
+      this.sent = new AtomicLongArray(group.size());
+      for (int i = 0; i < group.size(); i++) {
+        int member = i;
+        Thread t = new Thread(() -> submitUntilStopped(member), "snapshot-bench-causal-" + i);
+        t.setDaemon(true);
+        threads.add(t);
+      }
+    }
+
+    void start() {
+      threads.forEach(Thread::start);
+    }
+
+    private void submitUntilStopped(int member) {
+      try {
+        while (!stop) {
+          if (sent.get(member) - deliveredEverywhere(member) >= CAUSAL_WINDOW) {
+            LockSupport.parkNanos(50_000); // the window is full: wait for deliveries
+            continue;
+          }
+          group.send(member, DeliveryMeter.payload(sent.get(member) + 1));
+          sent.incrementAndGet(member);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // stopping; the op was not submitted, nor counted
+      }
+    }
+
+    /** How many of {@code origin}'s operations every member has delivered. */
+    private long deliveredEverywhere(int origin) {
+      long least = Long.MAX_VALUE;
+      for (int i = 0; i < group.size(); i++) {
+        least = Math.min(least, group.meter(i).deliveredFrom(origin));
+      }
+      return least;
+    }
+
+    /** Stops the submitters; returns the operations each member submitted. */
+    long[] stop() throws InterruptedException {
+      stop = true;
+      for (Thread t : threads) {
+        t.join(10_000);
+        if (t.isAlive()) {
+          t.interrupt(); // blocked in a submit that never returns: the convergence check says so
+          t.join(5_000);
+        }
+      }
+      long[] counts = new long[sent.length()];
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] = sent.get(i);
+      }
+      return counts;
     }
   }
 
@@ -102,21 +214,31 @@ public final class SnapshotBench {
 
   /** Runs the benchmark; false if a size failed, or a snapshot failed or was inconsistent. */
   public static boolean run(Length length, PrintStream out) throws Exception {
-    out.printf(Locale.ROOT, "snapshot: 3, then 9 members on 127.0.0.1, each sending to all the"
-        + " others continuously; %.1f s warm-up, then %.1f s each: load alone, load with snapshots"
-        + " back to back, load alone. Last line: the worse of the 3- and 9-member runs for each"
-        + " figure.%n", length.warmUp.toMillis() / 1e3, length.phase.toMillis() / 1e3);
+    out.printf(Locale.ROOT, "snapshot: 3, then 9 members on 127.0.0.1 under causal load, each"
+        + " submitting %d-byte causal ops (at most %d not yet delivered everywhere) and sending point-to-point"
+        + " messages to all the others (at most %d undelivered), continuously; %.1f s warm-up,"
+        + " then %.1f s each: loads alone, loads with snapshots back to back, loads alone."
+        + " throughput_drop_pct: causal ops delivered per second per member. Last line: the worse"
+        + " of the 3- and 9-member runs for each figure.%n", DeliveryMeter.PAYLOAD_BYTES,
+        CAUSAL_WINDOW, WINDOW, length.warmUp.toMillis() / 1e3, length.phase.toMillis() / 1e3);
     List<Result> results = new ArrayList<>();
     boolean ok = true;
     for (int n : new int[] {3, 9}) {
       Result r = measure(n, length);
       results.add(r);
       out.printf(Locale.ROOT, "members=%d snapshots=%d failed=%d inconsistent=%d"
-          + " snapshot_p50_ms=%.1f snapshot_p99_ms=%.1f msgs_per_s_without=%.0f"
-          + " msgs_per_s_with=%.0f throughput_drop_pct=%.1f%n", r.members(), r.snapshots(),
+          + " snapshot_p50_ms=%.1f snapshot_p99_ms=%.1f causal_ops_per_s_per_member_without=%.0f"
+          + " causal_ops_per_s_per_member_with=%.0f throughput_drop_pct=%.1f"
+          + " msgs_per_s_without=%.0f msgs_per_s_with=%.0f%n", r.members(), r.snapshots(),
           r.failed(), r.inconsistent(), r.p50Nanos() / 1e6, r.p99Nanos() / 1e6,
-          r.withoutPerSec(), r.withPerSec(), r.dropPct());
-      ok &= r.snapshots() > 0 && r.failed() == 0 && r.inconsistent() == 0;
+          r.without().causalOpsPerMember(), r.with().causalOpsPerMember(), r.dropPct(),
+          r.without().messages(), r.with().messages());
+      out.printf(Locale.ROOT, "members=%d causal load %s%n", r.members(), r.convergence());
+      ok &= r.snapshots() > 0 && r.failed() == 0 && r.inconsistent() == 0 && r.converged();
+    }
+    if (!ok) {
+      out.println("NOTE: a snapshot failed or was inconsistent, or a run did not converge (lines"
+          + " above); figures are not to be quoted");
     }
     long p50 = results.stream().mapToLong(Result::p50Nanos).max().orElseThrow();
     long p99 = results.stream().mapToLong(Result::p99Nanos).max().orElseThrow();
@@ -128,8 +250,10 @@ public final class SnapshotBench {
   }
 
   private static Result measure(int n, Length length) throws Exception {
-    int[] ports = Ports.freeLoopbackPorts(2 * n);
+    int[] ports = Ports.freeLoopbackPorts(3 * n); // group members, snapshot members, replicas
     List<GroupMember<byte[], byte[], byte[]>> group = new ArrayList<>();
+    MeridianGroup causal = null;
+    CausalLoad causalLoad = null;
     List<SnapshotMember<Long>> members = new ArrayList<>();
     List<Counts> counts = new ArrayList<>();
     LongAdder delivered = new LongAdder();
@@ -167,8 +291,13 @@ public final class SnapshotBench {
         }
         members.add(s.start());
       }
+      // Its own cap on submits not yet applied at their origin is never reached: each member's
+      // window counts every such submit too.
+      causal = MeridianGroup.start(CAUSAL_WINDOW, Arrays.copyOfRange(ports, 2 * n, 3 * n));
       // The first snapshot waits for the first view with every member's incarnation.
       members.get(0).snapshot(Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+      causalLoad = new CausalLoad(causal);
+      causalLoad.start();
       List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
       for (int i = 0; i < n; i++) {
         int self = i;
@@ -203,7 +332,7 @@ public final class SnapshotBench {
         senders.add(t);
       }
       Thread.sleep(length.warmUp.toMillis());
-      double before = rate(delivered, length.phase);
+      Rates before = rate(causal, delivered, length.phase);
       LatencyHistogram latency = new LatencyHistogram();
       long[] tally = new long[3]; // completed, failed, inconsistent
       AtomicBoolean snapshotting = new AtomicBoolean(true);
@@ -224,33 +353,102 @@ public final class SnapshotBench {
         }
       }, "snapshot-bench-initiators");
       initiators.start();
-      double during = rate(delivered, length.phase);
+      Rates during = rate(causal, delivered, length.phase);
       snapshotting.set(false);
       initiators.join(60_000);
-      double after = rate(delivered, length.phase);
+      Rates after = rate(causal, delivered, length.phase);
+      long[] submitted = causalLoad.stop();
       stop.set(true);
       for (Thread t : senders) {
         t.join(10_000);
       }
+      String convergence = convergence(causal, submitted);
       if (!failures.isEmpty()) {
         throw new IllegalStateException(n + " members: a sender failed: " + failures.get(0),
             failures.get(0));
       }
       return new Result(n, latency.quantile(0.5), latency.quantile(0.99), tally[0], tally[1],
-          tally[2], (before + after) / 2, during);
+          tally[2], before.meanWith(after), during, convergence);
     } finally {
       stop.set(true);
+      if (causalLoad != null) {
+        causalLoad.stop();
+      }
+      if (causal != null) {
+        causal.close();
+      }
       members.forEach(SnapshotMember::close);
       group.forEach(GroupMember::halt); // all stop: no graceful leaves to wait for
     }
   }
 
-  /** Messages delivered per second over {@code phase}, from now. */
-  private static double rate(LongAdder delivered, Duration phase) throws InterruptedException {
+  /**
+   * Over {@code phase}, from now: causal operations delivered per second per member, and
+   * point-to-point messages ({@code delivered}) per second in all.
+   */
+  private static Rates rate(MeridianGroup causal, LongAdder delivered, Duration phase)
+      throws InterruptedException {
     long t0 = System.nanoTime();
+    long c0 = causalDeliveries(causal);
     long d0 = delivered.sum();
     Thread.sleep(phase.toMillis());
-    return (delivered.sum() - d0) / ((System.nanoTime() - t0) / 1e9);
+    long c1 = causalDeliveries(causal);
+    long d1 = delivered.sum();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Rates((c1 - c0) / seconds / causal.size(), (d1 - d0) / seconds);
+  }
+
+  /** Causal operations delivered so far, summed over the members. */
+  private static long causalDeliveries(MeridianGroup causal) {
+    long sum = 0;
+    for (int i = 0; i < causal.size(); i++) {
+      sum += causal.meter(i).delivered();
+    }
+    return sum;
+  }
+
+  /**
+   * After the causal load stopped: waits until every member delivered every operation that every
+   * member submitted, then checks counts and order. Returns "converged: ..." or what is wrong,
+   * starting with NOT CONVERGED.
+   */
+  private static String convergence(MeridianGroup causal, long[] submitted)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+    if (!causal.awaitSendsSettled(SETTLE_TIMEOUT.toNanos())) {
+      return "NOT CONVERGED: causal submits still not applied at their origin after "
+          + SETTLE_TIMEOUT.toSeconds() + " s";
+    }
+    for (int i = 0; i < causal.size(); i++) {
+      for (int j = 0; j < causal.size(); j++) {
+        while (causal.meter(i).deliveredFrom(j) < submitted[j]) {
+          if (System.nanoTime() > deadline) {
+            return "NOT CONVERGED: member " + i + " delivered " + causal.meter(i).deliveredFrom(j)
+                + " of the " + submitted[j] + " causal ops of member " + j + " within "
+                + SETTLE_TIMEOUT.toSeconds() + " s";
+          }
+          Thread.sleep(5);
+        }
+      }
+    }
+    long outOfOrder = 0;
+    for (int i = 0; i < causal.size(); i++) {
+      outOfOrder += causal.meter(i).orderErrors() + causal.stateOrderErrors(i);
+      long[] applied = causal.appliedPerOrigin(i);
+      for (int j = 0; j < causal.size(); j++) {
+        if (applied[j] != submitted[j] || causal.meter(i).deliveredFrom(j) != submitted[j]) {
+          return "NOT CONVERGED: member " + i + " applied " + applied[j] + " and delivered "
+              + causal.meter(i).deliveredFrom(j) + " causal ops of member " + j
+              + ", which submitted " + submitted[j];
+        }
+      }
+    }
+    if (outOfOrder != 0 || causal.failures() != 0) {
+      return "NOT CONVERGED: " + outOfOrder + " causal ops out of order, " + causal.failures()
+          + " submits failed (" + causal.failureSummary() + ")";
+    }
+    return String.format(Locale.ROOT, "converged: every member delivered all %,d causal ops,"
+        + " each origin's in order", Arrays.stream(submitted).sum());
   }
 
   /** Sent = received + in flight: no message lost or counted twice by the cut. */
