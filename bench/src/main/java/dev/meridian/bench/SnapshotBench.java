@@ -80,20 +80,21 @@ public final class SnapshotBench {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
 
   /** Delivery rates over one phase. */
-  private record Rates(double causalOpsPerMember, double messages) {
-    Rates meanWith(Rates other) {
-      return new Rates((causalOpsPerMember + other.causalOpsPerMember) / 2,
-          (messages + other.messages) / 2);
-    }
-  }
+  private record Rates(double causalOpsPerMember, double messages) {}
 
   /** The figures of one group size. */
   private record Result(int members, long p50Nanos, long p99Nanos, long snapshots, long failed,
-      long inconsistent, Rates without, Rates with, String convergence) {
+      long inconsistent, Rates before, Rates with, Rates after, String convergence) {
+    /** Without snapshots: the mean of the phases before and after them. */
+    Rates without() {
+      return new Rates((before.causalOpsPerMember() + after.causalOpsPerMember()) / 2,
+          (before.messages() + after.messages()) / 2);
+    }
+
     /** The drop in causal operations delivered per second per member while snapshots ran. */
     double dropPct() {
-      return 100 * (without.causalOpsPerMember() - with.causalOpsPerMember())
-          / without.causalOpsPerMember();
+      return 100 * (without().causalOpsPerMember() - with.causalOpsPerMember())
+          / without().causalOpsPerMember();
     }
 
     boolean converged() {
@@ -233,7 +234,10 @@ public final class SnapshotBench {
           r.failed(), r.inconsistent(), r.p50Nanos() / 1e6, r.p99Nanos() / 1e6,
           r.without().causalOpsPerMember(), r.with().causalOpsPerMember(), r.dropPct(),
           r.without().messages(), r.with().messages());
-      out.printf(Locale.ROOT, "members=%d causal load %s%n", r.members(), r.convergence());
+      // The phases one by one: whether "without" is a steady rate or the mean of two unlike ones.
+      out.printf(Locale.ROOT, "members=%d causal ops/s per member: alone %.0f, with snapshots %.0f,"
+          + " alone again %.0f; causal load %s%n", r.members(), r.before().causalOpsPerMember(),
+          r.with().causalOpsPerMember(), r.after().causalOpsPerMember(), r.convergence());
       ok &= r.snapshots() > 0 && r.failed() == 0 && r.inconsistent() == 0 && r.converged();
     }
     if (!ok) {
@@ -368,7 +372,7 @@ public final class SnapshotBench {
             failures.get(0));
       }
       return new Result(n, latency.quantile(0.5), latency.quantile(0.99), tally[0], tally[1],
-          tally[2], before.meanWith(after), during, convergence);
+          tally[2], before, during, after, convergence);
     } finally {
       stop.set(true);
       if (causalLoad != null) {
