@@ -31,4 +31,37 @@ public interface StateMachine<S, O, R> {
 
   /** How the whole state travels to a joiner; must meet the {@link Codec} contract. */
   Codec<S> stateCodec();
+
+  /**
+   * A state machine that keeps no state and ignores every operation: for a {@link GroupMember}
+   * wanted for its views and failure detection alone (a {@code SnapshotMember} beside it, say).
+   */
+  static StateMachine<byte[], byte[], Void> none() {
+    return NoState.INSTANCE;
+  }
+}
+
+/** {@link StateMachine#none()}: an empty state that every operation leaves empty. */
+enum NoState implements StateMachine<byte[], byte[], Void> {
+  INSTANCE;
+
+  @Override
+  public byte[] initialState() {
+    return new byte[0];
+  }
+
+  @Override
+  public Void apply(byte[] state, byte[] op, NodeId origin) {
+    return null;
+  }
+
+  @Override
+  public Codec<byte[]> opCodec() {
+    return Codec.bytes();
+  }
+
+  @Override
+  public Codec<byte[]> stateCodec() {
+    return Codec.bytes();
+  }
 }

@@ -192,29 +192,6 @@ public final class SnapshotBench {
     }
   }
 
-  /** The group members replicate nothing here; they provide the views. */
-  private static final class NoState implements StateMachine<byte[], byte[], byte[]> {
-    @Override
-    public byte[] initialState() {
-      return new byte[0];
-    }
-
-    @Override
-    public byte[] apply(byte[] state, byte[] op, NodeId origin) {
-      return state;
-    }
-
-    @Override
-    public Codec<byte[]> stateCodec() {
-      return Codec.bytes();
-    }
-
-    @Override
-    public Codec<byte[]> opCodec() {
-      return Codec.bytes();
-    }
-  }
-
   private static NodeId m(int i) {
     return NodeId.of("m" + i);
   }
@@ -265,7 +242,7 @@ public final class SnapshotBench {
 
   private static Result measure(int n, Length length) throws Exception {
     int[] ports = Ports.freeLoopbackPorts(3 * n); // group members, snapshot members, replicas
-    List<GroupMember<byte[], byte[], byte[]>> group = new ArrayList<>();
+    List<GroupMember<byte[], byte[], Void>> group = new ArrayList<>();
     MeridianGroup causal = null;
     CausalLoad causalLoad = null;
     List<SnapshotMember<Long>> members = new ArrayList<>();
@@ -284,7 +261,7 @@ public final class SnapshotBench {
             g.peer(m(j), "127.0.0.1:" + ports[j]);
           }
         }
-        group.add(g.stateMachine(new NoState()).start());
+        group.add(g.stateMachine(StateMachine.none()).start());
       }
       for (int i = 0; i < n; i++) {
         Counts c = new Counts();

@@ -36,33 +36,10 @@ public final class SnapshotDemo {
     long balance = OPENING_BALANCE;
   }
 
-  /** The group members replicate nothing here; they provide the views. */
-  private static final class NoState implements StateMachine<byte[], byte[], byte[]> {
-    @Override
-    public byte[] initialState() {
-      return new byte[0];
-    }
-
-    @Override
-    public byte[] apply(byte[] state, byte[] op, NodeId origin) {
-      return state;
-    }
-
-    @Override
-    public Codec<byte[]> stateCodec() {
-      return Codec.bytes();
-    }
-
-    @Override
-    public Codec<byte[]> opCodec() {
-      return Codec.bytes();
-    }
-  }
-
   /** Runs the demo; false if anything turned out other than the guarantee says. */
   public static boolean run(PrintStream out) throws Exception {
     int[] ports = LoopbackPorts.free(6);
-    List<GroupMember<byte[], byte[], byte[]>> group = new ArrayList<>();
+    List<GroupMember<byte[], byte[], Void>> group = new ArrayList<>();
     List<SnapshotMember<Long>> bank = new ArrayList<>();
     List<Account> accounts = List.of(new Account(), new Account(), new Account());
     out.println("Snapshots: a bank of three members on 127.0.0.1, 100 coins each, sending random"
@@ -78,7 +55,7 @@ public final class SnapshotDemo {
             g.peer(m(j), "127.0.0.1:" + ports[j]);
           }
         }
-        group.add(g.stateMachine(new NoState()).start());
+        group.add(g.stateMachine(StateMachine.none()).start());
       }
       for (int i = 0; i < 3; i++) {
         Account account = accounts.get(i);
