@@ -84,6 +84,7 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
         universe, settings, MembershipCore.Variant.CORRECT,
         new SplittableRandom(new SecureRandom().nextLong()), state);
     core.reportViewIncarnations();
+    MemberFrameCodec.loadEveryMessageKind();
     this.runtime = NodeRuntime.<LinkFrame<MemberWire>>builder()
         .core(core)
         .transport(transport)

@@ -99,6 +99,33 @@ public final class MemberFrameCodec implements WireCodec<LinkFrame<MemberWire>> 
     }
   }
 
+  /**
+   * Encodes and decodes one frame holding every kind of message, with a throwaway codec: a
+   * member's first view change otherwise loads and initializes the protocol's message classes
+   * (generated protobuf ones included) on its critical path, right after a peer died.
+   */
+  static void loadEveryMessageKind() {
+    NodeId a = NodeId.of("warm-up-a");
+    NodeId b = NodeId.of("warm-up-b");
+    MemberWire.App app = new MemberWire.App(1, a, 1, true);
+    MemberWire.Order order = new MemberWire.Order(1, 1, a, 1);
+    MemberWire.Ballot ballot = new MemberWire.Ballot(1, a);
+    MemberWire.Proposal proposal = new MemberWire.Proposal(new dev.meridian.membership.View(2,
+        java.util.List.of(a, b)), java.util.List.of(app), java.util.List.of(order),
+        java.util.Map.of(a, 1, b, 1), java.util.Set.of(b), java.util.Set.of(NodeId.of("warm-up-c")));
+    java.util.List<MemberWire> all = java.util.List.of(app, order, new MemberWire.Heartbeat(1),
+        new MemberWire.Join(), new MemberWire.NotMember(1), new MemberWire.Leave(1),
+        new MemberWire.Prepare(ballot, 1),
+        new MemberWire.Promise(ballot, 1, ballot, proposal, java.util.List.of(app),
+            java.util.List.of(order)),
+        new MemberWire.Nack(ballot, ballot), new MemberWire.Accept(ballot, proposal,
+            java.util.List.of(a, b)),
+        new MemberWire.Accepted(ballot, 1), new MemberWire.Install(proposal),
+        new MemberWire.Gone(1, b), new MemberWire.StateTransfer(2, new byte[1]));
+    MemberFrameCodec codec = new MemberFrameCodec();
+    codec.decode(codec.encode(new LinkFrame<>(1, 1, 0, 1, all)));
+  }
+
   @Override
   public byte[] encode(LinkFrame<MemberWire> frame) {
     // The payloads' bytes: what a turn sends every member is encoded once (the frames to the
