@@ -187,6 +187,28 @@ public final class FailureDetector {
         && phi(h, silence) > settings.phiThreshold();
   }
 
+  /**
+   * The earliest instant after {@code nowNanos} at which a peer not suspected now would cross the
+   * hard bound if nothing more arrives from it; {@link Long#MAX_VALUE} if there is none. A core
+   * that checks its suspicions then, instead of at its next periodic tick only, finds a silent
+   * peer within the bound rather than up to one tick after it.
+   */
+  public long nextHardDeadline(long nowNanos) {
+    long next = Long.MAX_VALUE;
+    for (Map.Entry<NodeId, History> e : watched.entrySet()) {
+      History h = e.getValue();
+      if (suspected(e.getKey(), nowNanos)) {
+        continue;
+      }
+      long at = h.last + settings.suspectAfterNanos() + 1;
+      if (!h.heard) {
+        at = Math.max(at, h.graceUntil);
+      }
+      next = Math.min(next, Math.max(at, nowNanos + 1));
+    }
+    return next;
+  }
+
   /** Every watched peer suspected at {@code nowNanos}, in watch order. */
   public Set<NodeId> suspects(long nowNanos) {
     Set<NodeId> out = new LinkedHashSet<>();

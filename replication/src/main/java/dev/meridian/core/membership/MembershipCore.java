@@ -79,6 +79,8 @@ import java.util.random.RandomGenerator;
  */
 public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>> {
   static final String TICK_TIMER = "membership-tick";
+  /** Fires when a peer's silence would cross the hard bound between two ticks. */
+  static final String SUSPICION_TIMER = "membership-suspicion";
   static final String RETRANSMIT_TIMER = "membership-retransmit";
   static final String APP_TIMER = "membership-app";
   static final String PROGRESS_TIMER = "membership-progress";
@@ -419,6 +421,11 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
           tick(now, out);
           out.add(new Effect.SetTimer<>(TICK_TIMER, settings.detector().heartbeatIntervalNanos()));
         }
+        case SUSPICION_TIMER -> {
+          if (!pausedSinceTick(now)) { // else the coming tick judges, after selfPaused
+            judge(now, out);
+          }
+        }
         case RETRANSMIT_TIMER -> {
           links.retransmitAll();
           out.add(new Effect.SetTimer<>(RETRANSMIT_TIMER,
@@ -480,10 +487,14 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
     return out;
   }
 
-  private void tick(long now, List<Effect<LinkFrame<MemberWire>>> out) {
+  private boolean pausedSinceTick(long now) {
     long interval = settings.detector().heartbeatIntervalNanos();
-    if (lastTick != 0 && now - lastTick
-        > Math.max(3 * interval, settings.detector().suspectAfterNanos() / 2)) {
+    return lastTick != 0 && now - lastTick
+        > Math.max(3 * interval, settings.detector().suspectAfterNanos() / 2);
+  }
+
+  private void tick(long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (pausedSinceTick(now)) {
       detector.selfPaused(now); // this member was stalled: it cannot judge who was silent
     }
     lastTick = now;
@@ -520,6 +531,25 @@ public final class MembershipCore implements ProtocolCore<LinkFrame<MemberWire>>
       }
     }
     behind.clear();
+    judge(now, out);
+  }
+
+  /**
+   * Who is reachable now, whether this member is in a minority, and whether a view change is
+   * due; then arms the suspicion timer for the next instant a peer's silence would cross the
+   * hard bound, when that comes before the next tick (so a silent peer is suspected at the
+   * bound, not up to one heartbeat interval after it).
+   */
+  private void judge(long now, List<Effect<LinkFrame<MemberWire>>> out) {
+    if (view == null) {
+      return;
+    }
+    long deadline = detector.nextHardDeadline(now);
+    long sinceTick = lastTick == 0 ? 0 : now - lastTick;
+    long nextTickIn = settings.detector().heartbeatIntervalNanos() - sinceTick;
+    if (deadline != Long.MAX_VALUE && deadline - now < nextTickIn) {
+      out.add(new Effect.SetTimer<>(SUSPICION_TIMER, deadline - now));
+    }
     Set<NodeId> reachable = new LinkedHashSet<>(view.members());
     reachable.removeAll(detector.suspects(now));
     reachable.removeAll(restarted);

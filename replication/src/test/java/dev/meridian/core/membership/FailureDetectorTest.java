@@ -31,6 +31,22 @@ class FailureDetectorTest {
   }
 
   @Test
+  void theNextHardDeadlineIsTheFirstInstantAQuietPeerWouldBeSuspected() {
+    FailureDetector d = new FailureDetector(DetectorSettings.defaults()); // 100 ms, 1 s
+    d.watch(B, 0);
+    d.watch(C, 0);
+    d.heartbeat(B, 300 * MS);
+    d.heartbeat(C, 250 * MS);
+    long next = d.nextHardDeadline(400 * MS);
+    assertEquals(1_250 * MS + 1, next, "c, heard last, crosses the bound first");
+    assertFalse(d.suspected(C, next - 1));
+    assertTrue(d.suspected(C, next));
+    // Once c is suspected, the next deadline is b's.
+    assertEquals(1_300 * MS + 1, d.nextHardDeadline(1_260 * MS));
+    assertEquals(Long.MAX_VALUE, d.nextHardDeadline(2_000 * MS), "everyone suspected already");
+  }
+
+  @Test
   void anUnreachableHintSuspectsAPeerHeardFromAtOnceUntilItsNextHeartbeat() {
     FailureDetector d = new FailureDetector(DetectorSettings.defaults()); // 100 ms, 1 s
     d.watch(B, 0);
