@@ -196,22 +196,39 @@ public final class FeldmanVss {
 
   /**
    * The Lagrange coefficients at {@code at} for the distinct x's, λ_i = Π_(j≠i) (at - x_j) /
-   * (x_i - x_j) mod q, in Montgomery form. Public values: BigInteger is fine.
+   * (x_i - x_j) mod q, in Montgomery form. Public values: BigInteger is fine. One modular
+   * inversion for all t denominators (Montgomery's trick: invert their product, then peel each
+   * one off with the products of the others).
    */
   private static int[][] lagrange(int[] xs, int at) {
     BigInteger q = ModQ.Q;
-    int[][] lambdas = new int[xs.length][];
-    for (int i = 0; i < xs.length; i++) {
+    int t = xs.length;
+    BigInteger[] numerators = new BigInteger[t];
+    BigInteger[] denominators = new BigInteger[t];
+    for (int i = 0; i < t; i++) {
       BigInteger numerator = BigInteger.ONE;
       BigInteger denominator = BigInteger.ONE;
-      for (int j = 0; j < xs.length; j++) {
+      for (int j = 0; j < t; j++) {
         if (j != i) {
-          numerator = numerator.multiply(BigInteger.valueOf((long) at - xs[j]));
-          denominator = denominator.multiply(BigInteger.valueOf((long) xs[i] - xs[j]));
+          numerator = numerator.multiply(BigInteger.valueOf((long) at - xs[j])).mod(q);
+          denominator = denominator.multiply(BigInteger.valueOf((long) xs[i] - xs[j])).mod(q);
         }
       }
-      BigInteger lambda = numerator.mod(q).multiply(denominator.mod(q).modInverse(q)).mod(q);
-      lambdas[i] = ModQ.montConstant(lambda);
+      numerators[i] = numerator;
+      denominators[i] = denominator;
+    }
+    // prefix[i] = d_0 ... d_(i-1); then walk back down with the inverse of the running product.
+    BigInteger[] prefix = new BigInteger[t + 1];
+    prefix[0] = BigInteger.ONE;
+    for (int i = 0; i < t; i++) {
+      prefix[i + 1] = prefix[i].multiply(denominators[i]).mod(q);
+    }
+    BigInteger inverse = prefix[t].modInverse(q); // (d_0 ... d_(t-1))^-1
+    int[][] lambdas = new int[t][];
+    for (int i = t - 1; i >= 0; i--) {
+      BigInteger inverseOfDi = inverse.multiply(prefix[i]).mod(q);
+      inverse = inverse.multiply(denominators[i]).mod(q); // now (d_0 ... d_(i-1))^-1
+      lambdas[i] = ModQ.montConstant(numerators[i].multiply(inverseOfDi));
     }
     return lambdas;
   }
