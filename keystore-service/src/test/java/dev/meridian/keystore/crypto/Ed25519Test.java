@@ -126,16 +126,11 @@ class Ed25519Test {
       key.destroy();
     }
     SigningKey key = SigningKey.generate(SeededRandom.of(3));
-    var e = assertThrows(IllegalStateException.class, () -> {
-      byte[] seed = key.seed();
-      key.destroy();
-      try {
-        key.sign(seed);
-      } finally {
-        Secrets.assertNotShown(key.toString(), seed, "destroyed key");
-      }
-    });
-    assertFalse(e.getMessage().contains("private"), e.getMessage());
+    byte[] seed = key.seed();
+    key.destroy();
+    var e = assertThrows(IllegalStateException.class, () -> key.sign(new byte[] {1}));
+    Secrets.assertNotShown(e.getMessage(), seed, "destroyed key's exception");
+    Secrets.assertNotShown(key.toString(), seed, "destroyed key's toString");
   }
 
   @Test
