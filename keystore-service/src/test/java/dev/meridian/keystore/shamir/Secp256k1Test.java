@@ -1,0 +1,51 @@
+package dev.meridian.keystore.shamir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.keystore.testing.SeededRandom;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bouncycastle.math.ec.ECAlgorithms;
+import org.bouncycastle.math.ec.ECPoint;
+import org.junit.jupiter.api.Test;
+
+/** Our comb over BouncyCastle's table, against BouncyCastle's plain multiplication. */
+class Secp256k1Test {
+  private static final BigInteger Q = ModQ.Q;
+
+  @Test
+  void combEqualsReferenceMultiplication() {
+    for (BigInteger k : List.of(BigInteger.ONE, BigInteger.TWO, Q.subtract(BigInteger.ONE),
+        Q.subtract(BigInteger.TWO), BigInteger.ONE.shiftLeft(255),
+        BigInteger.ONE.shiftLeft(256).subtract(Q))) {
+      assertEquals(ECAlgorithms.referenceMultiply(Secp256k1.G, k).normalize(),
+          Secp256k1.multiplyBase(ModQ.toLimbs(k)).normalize(), "k=" + k.toString(16));
+    }
+    for (long seed = 0; seed < 300; seed++) {
+      BigInteger k = ModQ.toBigInteger(ModQ.random(SeededRandom.of(seed)));
+      assertEquals(Secp256k1.G.multiply(k).normalize(),
+          Secp256k1.multiplyBase(ModQ.toLimbs(k)).normalize(), "seed=" + seed);
+    }
+  }
+
+  @Test
+  void combOfZeroIsInfinity() {
+    assertTrue(Secp256k1.multiplyBase(new int[ModQ.LIMBS]).isInfinity());
+  }
+
+  @Test
+  void multiplySmallEqualsMultiplication() {
+    SplittableRandom random = new SplittableRandom(5);
+    ECPoint p = Secp256k1.G.multiply(BigInteger.valueOf(123456789));
+    for (int i = 0; i < 200; i++) {
+      int x = i < 40 ? i + 1 : random.nextInt(1, Integer.MAX_VALUE);
+      assertEquals(p.multiply(BigInteger.valueOf(x)).normalize(),
+          Secp256k1.multiplySmall(p, x).normalize(), "x=" + x);
+    }
+    assertEquals(p.multiply(BigInteger.valueOf(Integer.MAX_VALUE)).normalize(),
+        Secp256k1.multiplySmall(p, Integer.MAX_VALUE).normalize());
+    assertTrue(Secp256k1.multiplySmall(Secp256k1.CURVE.getInfinity(), 9).isInfinity());
+  }
+}
