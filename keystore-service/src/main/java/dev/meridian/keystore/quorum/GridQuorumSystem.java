@@ -5,9 +5,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The two grid kinds as one shape: a quorum is {@code rowsNeeded} full rows plus {@code
- * colsNeeded} full columns of an {@code s x s} grid. Grid CR is (r rows, 1 column), grid MG is (c
- * rows, c columns). Server {@code i} sits at row {@code i / s}, column {@code i % s}.
+ * The two grid kinds as one shape: a quorum is {@code rowsNeeded} full rows plus {@code colsNeeded}
+ * full columns of an {@code s x s} grid. Grid CR is (r rows, 1 column), grid MG is (c rows, c
+ * columns). Server {@code i} sits at row {@code i / s}, column {@code i % s}.
  *
  * <p>Immutable and thread-safe. The factories in {@link QuorumSystems} guarantee {@code 1 <=
  * rowsNeeded, colsNeeded <= s}, so at least one quorum (the whole grid) exists.
@@ -93,12 +93,12 @@ final class GridQuorumSystem implements QuorumSystem {
   /**
    * Candidates are "{@code rowsNeeded} cyclically consecutive full rows of {@code available} plus
    * {@code colsNeeded} cyclically consecutive full columns"; rotation {@code k} (read as unsigned)
-   * takes the row window starting at the {@code (k mod R)}-th full
-   * row and the column window starting at the {@code ((k / R) mod C)}-th full column, where R and C
-   * count the full rows and columns. Over {@code R*C} consecutive rotations every full row is used
-   * {@code rowsNeeded*C} times and every full column {@code colsNeeded*R} times. (A subset of all
-   * smallest quorums, chosen because windows balance exactly; a caller that needs a different
-   * quorum after a failure removes the failed servers from {@code available}.)
+   * takes the row window starting at the {@code (k mod R)}-th full row and the column window
+   * starting at the {@code ((k / R) mod C)}-th full column, where R and C count the full rows and
+   * columns. Over {@code R*C} consecutive rotations every full row is used {@code rowsNeeded*C}
+   * times and every full column {@code colsNeeded*R} times. (A subset of all smallest quorums,
+   * chosen because windows balance exactly; a caller that needs a different quorum after a failure
+   * removes the failed servers from {@code available}.)
    */
   @Override
   public Optional<BitSet> pickQuorum(BitSet available, int rotation) {
@@ -246,7 +246,9 @@ final class GridQuorumSystem implements QuorumSystem {
     return combination;
   }
 
-  /** Advances a sorted k-combination of {@code 0..m-1} in lexicographic order; false after the last. */
+  /**
+   * Advances a sorted k-combination of {@code 0..m-1} in lexicographic order; false after the last.
+   */
   private static boolean nextCombination(int[] combination, int m) {
     int k = combination.length;
     int i = k - 1;

@@ -21,7 +21,9 @@ public final class InvalidQuorumSystemException extends Exception {
     INTERSECTION,
     /** Some {@code f} servers down leave no quorum among the rest. */
     AVAILABILITY,
-    /** The system has too many minimal quorums to be checked exhaustively, so it is not vouched for. */
+    /**
+     * The system has too many minimal quorums to be checked exhaustively, so it is not vouched for.
+     */
     TOO_LARGE_TO_CHECK
   }
 

@@ -11,38 +11,38 @@ import java.util.Objects;
  * {@code f}: computed on the system itself, not by the closed-form conditions of DESIGN.md.
  *
  * <p><b>Guarantee</b>: {@link #verify} returns normally only if (1) every two quorums, including a
- * quorum with itself, share at least {@code f + t = 2f + 1} servers and (2) for every set of
- * {@code f} servers down, some quorum survives among the rest. Both are checked over the minimal
- * quorums, which suffices: a superset of a quorum meets any set at least where the quorum does,
- * and contains the quorum.
+ * quorum with itself, share at least {@code f + t = 2f + 1} servers and (2) for every set of {@code
+ * f} servers down, some quorum survives among the rest. Both are checked over the minimal quorums,
+ * which suffices: a superset of a quorum meets any set at least where the quorum does, and contains
+ * the quorum.
  *
- * <p><b>How, for the grids</b>: the minimal quorums ({@code rows x columns} choices) are
- * enumerated as bit masks.
+ * <p><b>How, for the grids</b>: the minimal quorums ({@code rows x columns} choices) are enumerated
+ * as bit masks.
  *
  * <ul>
  *   <li>Intersection: every pair is compared when there are at most {@value #ALL_PAIRS_LIMIT}
- *       (every grid up to 10x10 that passes availability). Beyond that one fixed quorum is
- *       compared with every quorum: row and column permutations map minimal quorums onto minimal
- *       quorums, keep intersection sizes, and take any quorum to any other, so the smallest
- *       intersection with one quorum is the smallest over all pairs.
+ *       (every grid up to 10x10 that passes availability). Beyond that one fixed quorum is compared
+ *       with every quorum: row and column permutations map minimal quorums onto minimal quorums,
+ *       keep intersection sizes, and take any quorum to any other, so the smallest intersection
+ *       with one quorum is the smallest over all pairs.
  *   <li>Availability: a depth-first search for a hitting set, at most {@code f} servers meeting
- *       every quorum: pick a quorum the failures so far miss, branch on which of its servers
- *       fails next. Two exact reductions keep it small. Symmetry: permutations of the rows and of
- *       the columns untouched by the failures fix those failures, so one server per orbit is
- *       enough. Dominance: if every still-alive quorum through server x also passes through y,
- *       failing y is at least as good as failing x, so x is skipped.
+ *       every quorum: pick a quorum the failures so far miss, branch on which of its servers fails
+ *       next. Two exact reductions keep it small. Symmetry: permutations of the rows and of the
+ *       columns untouched by the failures fix those failures, so one server per orbit is enough.
+ *       Dominance: if every still-alive quorum through server x also passes through y, failing y is
+ *       at least as good as failing x, so x is skipped.
  * </ul>
  *
- * <p><b>For threshold</b>, the quorums are all {@code q}-subsets, and counting is exact: two
- * {@code q}-subsets of {@code n} servers share at least {@code 2q - n} and some two share exactly
- * that many (when {@code 2q >= n}); {@code f} failures leave {@code n - f} servers, which hold a
- * {@code q}-subset iff {@code n - f >= q}. A test confirms this by enumeration for small n.
+ * <p><b>For threshold</b>, the quorums are all {@code q}-subsets, and counting is exact: two {@code
+ * q}-subsets of {@code n} servers share at least {@code 2q - n} and some two share exactly that
+ * many (when {@code 2q >= n}); {@code f} failures leave {@code n - f} servers, which hold a {@code
+ * q}-subset iff {@code n - f >= q}. A test confirms this by enumeration for small n.
  *
  * <p><b>Failure model</b>: a refused system raises {@link InvalidQuorumSystemException} naming the
- * kind, n, f, the failed property and a witness. A grid with more than {@value
- * #ENUMERATION_LIMIT} minimal quorums is refused as {@link Property#TOO_LARGE_TO_CHECK} rather
- * than vouched for unchecked. Stateless and thread-safe. Every kind at n &lt;= 100, f up to its
- * largest valid f + 1, is checked in well under a second.
+ * kind, n, f, the failed property and a witness. A grid with more than {@value #ENUMERATION_LIMIT}
+ * minimal quorums is refused as {@link Property#TOO_LARGE_TO_CHECK} rather than vouched for
+ * unchecked. Stateless and thread-safe. Every kind at n &lt;= 100, f up to its largest valid f + 1,
+ * is checked in well under a second.
  */
 public final class QuorumCheck {
 
@@ -65,7 +65,9 @@ public final class QuorumCheck {
     verify(system, ALL_PAIRS_LIMIT);
   }
 
-  /** As {@link #verify(QuorumSystem)}, comparing all pairs only up to {@code allPairsLimit} quorums. */
+  /**
+   * As {@link #verify(QuorumSystem)}, comparing all pairs only up to {@code allPairsLimit} quorums.
+   */
   static void verify(QuorumSystem system, int allPairsLimit) throws InvalidQuorumSystemException {
     verify(system, allPairsLimit, true);
   }
@@ -169,20 +171,15 @@ public final class QuorumCheck {
             String.format(
                 "intersection fails: quorums %s (%s) and %s (%s) share %d servers, fewer than"
                     + " f + t = %d",
-                first,
-                grid.shape(first),
-                second,
-                grid.shape(second),
-                common.cardinality(),
-                need));
+                first, grid.shape(first), second, grid.shape(second), common.cardinality(), need));
       }
     }
   }
 
   /**
-   * The first {@code j >= i} whose quorum shares fewer than {@code need} servers with quorum
-   * {@code i}, or -1. The inner loop of the all-pairs check (10^8 pairs at 10x10), hence the
-   * special cases for one and two words.
+   * The first {@code j >= i} whose quorum shares fewer than {@code need} servers with quorum {@code
+   * i}, or -1. The inner loop of the all-pairs check (10^8 pairs at 10x10), hence the special cases
+   * for one and two words.
    */
   private static int firstSmallIntersection(long[] masks, int words, int i, int need) {
     int count = masks.length / words;
@@ -304,8 +301,8 @@ public final class QuorumCheck {
     }
 
     /**
-     * Servers of the first alive quorum, one per orbit of the permutations that fix the failed
-     * rows and columns, minus those dominated by another candidate.
+     * Servers of the first alive quorum, one per orbit of the permutations that fix the failed rows
+     * and columns, minus those dominated by another candidate.
      */
     private List<Integer> candidates(int[] alive, int aliveCount) {
       int quorum = alive[0];

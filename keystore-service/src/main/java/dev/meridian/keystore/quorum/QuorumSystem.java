@@ -8,15 +8,15 @@ import java.util.Optional;
  * A Byzantine quorum system over servers {@code 0 .. n-1}, sized for up to {@code f} Byzantine
  * servers that may withhold or replay (but, records being signed, not forge) data.
  *
- * <p><b>Guarantee</b>, when {@link QuorumCheck#verify} accepts the instance: any two quorums
- * (a write quorum and a read quorum) share at least {@code f + t = 2f + 1} servers, so a reader
- * meets at least {@code t = f + 1} correct servers that hold the last completed write; and with
- * any {@code f} servers down, some quorum is still made of live servers. An instance that fails
- * the check is still a well-formed object (so it can be described and its failure reported), but
- * the key service must refuse to run on it.
+ * <p><b>Guarantee</b>, when {@link QuorumCheck#verify} accepts the instance: any two quorums (a
+ * write quorum and a read quorum) share at least {@code f + t = 2f + 1} servers, so a reader meets
+ * at least {@code t = f + 1} correct servers that hold the last completed write; and with any
+ * {@code f} servers down, some quorum is still made of live servers. An instance that fails the
+ * check is still a well-formed object (so it can be described and its failure reported), but the
+ * key service must refuse to run on it.
  *
- * <p>Servers of a grid kind ({@code n = s*s}) are laid out row by row: server {@code i} sits at
- * row {@code i / s}, column {@code i % s}.
+ * <p>Servers of a grid kind ({@code n = s*s}) are laid out row by row: server {@code i} sits at row
+ * {@code i / s}, column {@code i % s}.
  *
  * <p><b>Failure model of the methods</b>: implementations are immutable and thread-safe. Every
  * method that takes a set of servers throws {@link NullPointerException} for {@code null} and
@@ -41,7 +41,9 @@ public interface QuorumSystem {
     /** Any {@code ceil((n+f+t)/2)} servers. */
     THRESHOLD;
 
-    /** The name used in configuration and logs: {@code grid-cr}, {@code grid-mg}, {@code threshold}. */
+    /**
+     * The name used in configuration and logs: {@code grid-cr}, {@code grid-mg}, {@code threshold}.
+     */
     public String label() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -89,10 +91,10 @@ public interface QuorumSystem {
   int quorumSize();
 
   /**
-   * The load: the minimum over strategies of the busiest server's access probability. For the
-   * grids it is computed for the uniform strategy over all minimal quorums (the fraction of them a
-   * server is in, maximised over servers; all servers are alike, so it is {@code quorumSize / n});
-   * for threshold it is {@code q / n}.
+   * The load: the minimum over strategies of the busiest server's access probability. For the grids
+   * it is computed for the uniform strategy over all minimal quorums (the fraction of them a server
+   * is in, maximised over servers; all servers are alike, so it is {@code quorumSize / n}); for
+   * threshold it is {@code q / n}.
    */
   double load();
 
@@ -100,9 +102,9 @@ public interface QuorumSystem {
    * A smallest quorum inside {@code available}, chosen to spread load: {@code rotation} (any int,
    * e.g. a counter; it is read as unsigned, so one that overflows past {@code Integer.MAX_VALUE}
    * keeps rotating) picks deterministically among the candidates. Over a cycle of consecutive
-   * rotations the candidates take turns evenly: every available server of a threshold system,
-   * and every full row and column of a grid's available servers, is used equally often. Empty
-   * if {@code available} contains no quorum.
+   * rotations the candidates take turns evenly: every available server of a threshold system, and
+   * every full row and column of a grid's available servers, is used equally often. Empty if {@code
+   * available} contains no quorum.
    *
    * @throws IllegalArgumentException if {@code available} holds an index {@code >= n}
    */

@@ -7,10 +7,10 @@ import java.util.Objects;
  *
  * <p>A factory rejects parameters for which the construction does not exist ({@code n < 1}, {@code
  * f < 0}, a grid whose {@code n} is not a perfect square, or an {@code f} so large that a quorum
- * would need more rows, columns or servers than there are) with an {@link
- * IllegalArgumentException} naming the value and the allowed range. Whether a constructed system
- * really has the intersection and availability properties is {@link QuorumCheck}'s job: {@code
- * gridCr(9, 2)} constructs, and {@code QuorumCheck.verify} then refuses it.
+ * would need more rows, columns or servers than there are) with an {@link IllegalArgumentException}
+ * naming the value and the allowed range. Whether a constructed system really has the intersection
+ * and availability properties is {@link QuorumCheck}'s job: {@code gridCr(9, 2)} constructs, and
+ * {@code QuorumCheck.verify} then refuses it.
  */
 public final class QuorumSystems {
 

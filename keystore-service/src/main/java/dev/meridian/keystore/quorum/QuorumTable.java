@@ -3,9 +3,9 @@ package dev.meridian.keystore.quorum;
 import java.util.Locale;
 
 /**
- * Prints, as Markdown, what each quorum system buys at the sizes the key service is meant for:
- * the largest f that {@link QuorumCheck} accepts, the quorum size and the load there; then the
- * loads of the three kinds side by side at a common f.
+ * Prints, as Markdown, what each quorum system buys at the sizes the key service is meant for: the
+ * largest f that {@link QuorumCheck} accepts, the quorum size and the load there; then the loads of
+ * the three kinds side by side at a common f.
  *
  * <p>Every figure is computed (each row runs the exhaustive check), so the table cannot drift from
  * the code. Takes a second or two.

@@ -48,8 +48,17 @@ class PickQuorumTest {
         int rotation = random.nextInt();
         BitSet before = (BitSet) available.clone();
         Optional<BitSet> quorum = system.pickQuorum(available, rotation);
-        String where = "seed=" + SEED + " trial=" + trial + " " + system.describe() + " available="
-            + available + " rotation=" + rotation;
+        String where =
+            "seed="
+                + SEED
+                + " trial="
+                + trial
+                + " "
+                + system.describe()
+                + " available="
+                + available
+                + " rotation="
+                + rotation;
         assertEquals(before, available, where + ": argument modified");
         assertEquals(system.containsQuorum(available), quorum.isPresent(), where);
         if (quorum.isPresent()) {
@@ -59,7 +68,8 @@ class PickQuorumTest {
           assertTrue(outside.isEmpty(), where + ": picked " + quorum.get());
           assertTrue(system.containsQuorum(quorum.get()), where + ": picked " + quorum.get());
           assertEquals(system.quorumSize(), quorum.get().cardinality(), where);
-          assertEquals(quorum, system.pickQuorum(available, rotation), where + ": not deterministic");
+          assertEquals(
+              quorum, system.pickQuorum(available, rotation), where + ": not deterministic");
         }
       }
       assertTrue(picked > 0, system.describe() + ": the trials never had a quorum");
@@ -108,7 +118,10 @@ class PickQuorumTest {
       }
       for (int server = 0; server < n; server++) {
         assertEquals(
-            system.load(), (double) uses[server] / cycle, 1e-9, system.describe() + " server " + server);
+            system.load(),
+            (double) uses[server] / cycle,
+            1e-9,
+            system.describe() + " server " + server);
       }
       assertTrue(distinct.size() >= Math.min(cycle, 2), system.describe());
     }
@@ -117,8 +130,8 @@ class PickQuorumTest {
   /**
    * With some servers down, the candidates still take turns: over a cycle of rotations (from any
    * start) every full row and column of a grid's available servers is chosen equally often, and
-   * every available server of a threshold system is used equally often. (Not "no server above
-   * q/n": with f servers down a grid may have a single quorum left, which then takes all.)
+   * every available server of a threshold system is used equally often. (Not "no server above q/n":
+   * with f servers down a grid may have a single quorum left, which then takes all.)
    */
   @Test
   void spreadsLoadOverWhatIsAvailable() {
@@ -132,8 +145,17 @@ class PickQuorumTest {
           available.clear(random.nextInt(n));
         }
         int start = random.nextInt();
-        String where = "seed=" + (SEED + 1) + " trial=" + trial + " " + system.describe()
-            + " available=" + available + " start=" + start;
+        String where =
+            "seed="
+                + (SEED + 1)
+                + " trial="
+                + trial
+                + " "
+                + system.describe()
+                + " available="
+                + available
+                + " start="
+                + start;
         if (system instanceof GridQuorumSystem grid) {
           int rows = grid.fullRows(available).cardinality();
           int cols = grid.fullColumns(available).cardinality();

@@ -87,7 +87,8 @@ class QuorumCheckBruteForceTest {
       for (int rows = 1; rows <= side; rows++) {
         for (int cols = 1; cols <= side; cols++) {
           boolean[] quorum = gridFamily(side, rows, cols);
-          assertContainsQuorumAgrees(new GridQuorumSystem(Kind.GRID_MG, side, 0, rows, cols), quorum);
+          assertContainsQuorumAgrees(
+              new GridQuorumSystem(Kind.GRID_MG, side, 0, rows, cols), quorum);
           Family family = reference(n, quorum);
           for (int f = 0; f < n; f++) {
             Property failure =

@@ -172,7 +172,8 @@ class QuorumSystemsTest {
     for (int n = 1; n <= 100; n++) {
       for (int f = 0; 2 * f + 1 <= n; f++) {
         QuorumSystem system = QuorumSystems.threshold(n, f);
-        assertEquals(designQuorumSize(Kind.THRESHOLD, n, f), system.quorumSize(), system.describe());
+        assertEquals(
+            designQuorumSize(Kind.THRESHOLD, n, f), system.quorumSize(), system.describe());
         assertEquals((double) system.quorumSize() / n, system.load(), 1e-12);
       }
     }
@@ -364,8 +365,8 @@ class QuorumSystemsTest {
   }
 
   /**
-   * The brief's budget: every kind at the table sizes, f up to its largest + 1, well under a
-   * second each. The bound asserted is looser because the build machine is shared.
+   * The brief's budget: every kind at the table sizes, f up to its largest + 1, well under a second
+   * each. The bound asserted is looser because the build machine is shared.
    */
   @Test
   void verifyIsFast() {
