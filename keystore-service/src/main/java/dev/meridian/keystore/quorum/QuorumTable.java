@@ -8,7 +8,9 @@ import java.util.Locale;
  * the three kinds side by side at a common f.
  *
  * <p>Every figure is computed (each row runs the exhaustive check), so the table cannot drift from
- * the code. Takes a second or two.
+ * the code; a kind with no valid f at some n prints "none", and a system that fails the check
+ * prints "invalid" in the second table. Pure computation, no I/O but the printing; well under a
+ * second.
  */
 public final class QuorumTable {
 
