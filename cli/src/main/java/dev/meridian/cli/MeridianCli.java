@@ -4,6 +4,7 @@ import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClockSyncBench;
 import dev.meridian.bench.ClocksBench;
 import dev.meridian.bench.FailoverBench;
+import dev.meridian.bench.KeystoreBench;
 import dev.meridian.bench.LeaseBench;
 import dev.meridian.bench.SnapshotBench;
 import dev.meridian.bench.TotalBench;
@@ -294,14 +295,17 @@ public final class MeridianCli implements Runnable {
             + " multicast load, also sending to each other point to point, Chandy-Lamport"
             + " snapshots back to back; throughput_drop_pct is the drop in causal ops delivered per"
             + " second per member; last line, the worse size for each figure: snapshot_p50_ms=<n>"
-            + " snapshot_p99_ms=<n> throughput_drop_pct=<n>)."
+            + " snapshot_p99_ms=<n> throughput_drop_pct=<n>); keystore (the key service on 3x3 and"
+            + " 4x4 grids in this JVM over 127.0.0.1, closed-loop clients writing and reading"
+            + " 32-byte secrets, then verifiable Shamir against com.codahale:shamir; last line"
+            + " keystore_reads_per_s=<n> keystore_writes_per_s=<n> read_p99_ms=<n> for n = 9)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME",
         description = "Benchmark to run: clocks, clocksync, leases, causal, failover, total,"
-            + " snapshot.")
+            + " snapshot, keystore.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -342,9 +346,14 @@ public final class MeridianCli implements Runnable {
         return SnapshotBench.run(quick ? SnapshotBench.Length.QUICK : SnapshotBench.Length.FULL,
             stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("keystore")) {
+        // About a minute in full (~20 s with --quick); exit 1 if an operation failed.
+        return KeystoreBench.run(quick ? KeystoreBench.Length.QUICK : KeystoreBench.Length.FULL,
+            stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(), "unknown benchmark '" + name
-            + "'; known: clocks, clocksync, leases, causal, failover, total, snapshot");
+            + "'; known: clocks, clocksync, leases, causal, failover, total, snapshot, keystore");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));

@@ -1,0 +1,154 @@
+package dev.meridian.keystore;
+
+import dev.meridian.keystore.client.KeystoreClient;
+import dev.meridian.keystore.client.ServerEndpoint;
+import dev.meridian.keystore.crypto.SigningKey;
+import dev.meridian.keystore.crypto.VerifyingKey;
+import dev.meridian.keystore.quorum.InvalidQuorumSystemException;
+import dev.meridian.keystore.quorum.QuorumCheck;
+import dev.meridian.keystore.quorum.QuorumSystem;
+import dev.meridian.keystore.server.AccessPolicy;
+import dev.meridian.keystore.server.KeyServer;
+import dev.meridian.keystore.server.KeyServerConfig;
+import dev.meridian.keystore.server.KeyServerCore;
+import dev.meridian.keystore.server.KeystoreGrpcService;
+import dev.meridian.keystore.store.InMemoryRecordStore;
+import dev.meridian.keystore.store.RecordStore;
+import io.grpc.BindableService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+/**
+ * A whole key-service grid in this process, on 127.0.0.1: n servers with generated identities,
+ * a set of clients with generated keys (every client may read and write every key), and stores
+ * made by a factory (in memory, or RocksDB in a directory). For tests, benchmarks, demos and
+ * {@code keystore local-grid}; a deployment runs each server in its own process.
+ *
+ * <p>The quorum system is checked exhaustively before any server starts; a grid whose numbers
+ * do not give the DESIGN.md guarantees is refused with the check's message.
+ */
+public final class LocalGrid implements AutoCloseable {
+  private final QuorumSystem quorums;
+  private final List<String> serverIds = new ArrayList<>();
+  private final List<SigningKey> serverKeys = new ArrayList<>();
+  private final List<KeyServer> servers = new ArrayList<>();
+  private final Map<String, SigningKey> clientKeys = new LinkedHashMap<>();
+  private final List<KeyServerConfig> configs = new ArrayList<>();
+
+  private LocalGrid(QuorumSystem quorums) {
+    this.quorums = quorums;
+  }
+
+  /**
+   * Starts {@code quorums.n()} honest servers with in-memory stores and the given clients.
+   */
+  public static LocalGrid start(QuorumSystem quorums, List<String> clients)
+      throws IOException, InvalidQuorumSystemException {
+    return start(quorums, clients, i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+  }
+
+  /**
+   * Starts a grid whose server i stores in {@code stores.apply(i)} and answers through {@code
+   * faces.apply(i)} (the honest {@link KeystoreGrpcService}, or a misbehaving one in tests).
+   */
+  public static LocalGrid start(QuorumSystem quorums, List<String> clients,
+      IntFunction<RecordStore> stores,
+      IntFunction<Function<KeyServerCore, BindableService>> faces)
+      throws IOException, InvalidQuorumSystemException {
+    QuorumCheck.verify(quorums);
+    LocalGrid grid = new LocalGrid(quorums);
+    SecureRandom random = new SecureRandom();
+    Map<String, VerifyingKey> clientPublic = new LinkedHashMap<>();
+    for (String client : clients) {
+      SigningKey key = SigningKey.generate(random);
+      grid.clientKeys.put(client, key);
+      clientPublic.put(client, key.verifyingKey());
+    }
+    AccessPolicy policy = AccessPolicy.openTo(Set.copyOf(clients));
+    for (int i = 0; i < quorums.n(); i++) {
+      grid.serverIds.add("s" + i);
+      grid.serverKeys.add(SigningKey.generate(random));
+    }
+    try {
+      for (int i = 0; i < quorums.n(); i++) {
+        KeyServerConfig config = KeyServerConfig.of(grid.serverIds, i, quorums,
+            grid.serverKeys.get(i), clientPublic, policy);
+        grid.configs.add(config);
+        grid.servers.add(KeyServer.start(config, stores.apply(i),
+            new InetSocketAddress("127.0.0.1", 0), faces.apply(i)));
+      }
+    } catch (IOException | RuntimeException e) {
+      grid.close();
+      throw e;
+    }
+    return grid;
+  }
+
+  /** The quorum system. */
+  public QuorumSystem quorums() {
+    return quorums;
+  }
+
+  /** Where the servers listen, in index order, with their acknowledgement keys. */
+  public List<ServerEndpoint> endpoints() {
+    List<ServerEndpoint> out = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      out.add(new ServerEndpoint(serverIds.get(i), servers.get(i).address(),
+          serverKeys.get(i).verifyingKey()));
+    }
+    return out;
+  }
+
+  /** The running server at {@code index}. */
+  public KeyServer server(int index) {
+    return servers.get(index);
+  }
+
+  /** Stops server {@code index} (its store is closed; the grid no longer owns it). */
+  public void stop(int index) {
+    servers.get(index).close();
+  }
+
+  /** A client of this grid acting as {@code clientId}, with the given call deadline. */
+  public KeystoreClient client(String clientId, Duration deadline) {
+    SigningKey key = clientKeys.get(clientId);
+    if (key == null) {
+      throw new IllegalArgumentException("unknown client " + clientId + "; this grid has "
+          + clientKeys.keySet());
+    }
+    KeystoreClient.Builder builder = KeystoreClient.builder()
+        .clientId(clientId)
+        .signingKey(key)
+        .servers(endpoints())
+        .quorums(quorums)
+        .deadline(deadline);
+    clientKeys.forEach((id, k) -> builder.writer(id, k.verifyingKey()));
+    return builder.build();
+  }
+
+  /** Stops every server still running. */
+  @Override
+  public void close() {
+    for (KeyServer server : servers) {
+      try {
+        server.close();
+      } catch (RuntimeException e) {
+        // keep closing the others
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LocalGrid[" + quorums.describe() + "]";
+  }
+}

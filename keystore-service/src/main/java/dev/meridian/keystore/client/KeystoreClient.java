@@ -1,0 +1,811 @@
+package dev.meridian.keystore.client;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.keystore.crypto.ConstantTime;
+import dev.meridian.keystore.crypto.Envelope;
+import dev.meridian.keystore.crypto.EnvelopeException;
+import dev.meridian.keystore.crypto.Hashes;
+import dev.meridian.keystore.crypto.SigningKey;
+import dev.meridian.keystore.crypto.VerifyingKey;
+import dev.meridian.keystore.quorum.QuorumSystem;
+import dev.meridian.keystore.shamir.Commitments;
+import dev.meridian.keystore.shamir.Dealing;
+import dev.meridian.keystore.shamir.FeldmanVss;
+import dev.meridian.keystore.shamir.SecretScalar;
+import dev.meridian.keystore.shamir.Share;
+import dev.meridian.keystore.wire.Names;
+import dev.meridian.keystore.wire.Versions;
+import dev.meridian.proto.v1.AckBody;
+import dev.meridian.proto.v1.CompleteOp;
+import dev.meridian.proto.v1.KeystoreGrpc;
+import dev.meridian.proto.v1.KeyVersion;
+import dev.meridian.proto.v1.ReadOp;
+import dev.meridian.proto.v1.ReadReply;
+import dev.meridian.proto.v1.RecordBody;
+import dev.meridian.proto.v1.RequestBody;
+import dev.meridian.proto.v1.SignedRecord;
+import dev.meridian.proto.v1.SignedRequest;
+import dev.meridian.proto.v1.StoreAck;
+import dev.meridian.proto.v1.StoredVersion;
+import dev.meridian.proto.v1.Version;
+import dev.meridian.proto.v1.WriteBackOp;
+import dev.meridian.proto.v1.WriteBackRequest;
+import dev.meridian.proto.v1.WriteRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * A client of the key service: writes, reads and deletes secrets on n servers of which up to f
+ * may be Byzantine (DESIGN.md "Key service").
+ *
+ * <p>Guarantees, with at most f faulty servers and a correct client: a read returns the value of
+ * the last completed write (or of a write concurrent with it) or fails — never a value nobody
+ * wrote, since records are signed by their writers and shares are checked against the signed
+ * Feldman commitments; reads are atomic, because a reader writes the version it returns back to a
+ * whole quorum before returning; f servers together learn nothing of a secret (t = f + 1). Every
+ * call has a deadline: when no quorum answers in time it fails with {@code UNAVAILABLE} saying
+ * how many servers answered. A write that fails may still take effect later (its outcome is
+ * unknown, as with any replicated write whose acknowledgements were lost). A client never reuses
+ * one of its own versions for a key while it remembers the key; a client restarted right after
+ * such a failed write should wait out the freshness window before writing that key again, or a
+ * late copy of the failed write could meet a new record under the same version (readers then
+ * report the client as having signed two records).
+ *
+ * <p>Protocol. Write: read the highest signed version from a quorum; seal the secret with a fresh
+ * data key derived from a random field element s; split s with threshold t; sign the record (key,
+ * version = (counter + 1, this client), n, t, commitments, ciphertext hash); send the record to
+ * all servers, each with its own share; done at a quorum of signed acknowledgements. Versions
+ * the client saw complete are reported to the servers in batches ({@code Complete}), after which
+ * servers drop older versions. Read: records and shares from a quorum; the newest version with t
+ * shares that verify is rebuilt and opened; servers of the quorum that lacked it get it back.
+ *
+ * <p>Thread-safe; one client may be used by many threads. Close it to release its channels.
+ */
+public final class KeystoreClient implements AutoCloseable {
+  private static final int NONCE_BYTES = 16;
+  private static final int COMPLETION_BATCH = 256;
+  private static final long COMPLETION_FLUSH_MILLIS = 20;
+
+  private final String clientId;
+  private final SigningKey signingKey;
+  private final List<ServerEndpoint> servers;
+  private final QuorumSystem quorums;
+  private final Duration deadline;
+  private final SecureRandom random;
+  // Writers' public keys, to verify records (a client reads secrets other clients wrote).
+  private final Map<String, VerifyingKey> writerKeys;
+  private final FeldmanVss vss = FeldmanVss.secp256k1();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<KeystoreGrpc.KeystoreFutureStub> stubs = new ArrayList<>();
+  private final AtomicInteger rotation = new AtomicInteger();
+  // The last counter this client used per key. Bounded: the least recently used keys are
+  // forgotten, like everything when the client restarts (a limit the class Javadoc states).
+  private final java.util.concurrent.ConcurrentMap<String, Long> lastCounters =
+      Caffeine.newBuilder().maximumSize(100_000).<String, Long>build().asMap();
+  private final AtomicLong callsSent = new AtomicLong();
+  // Records whose signatures verified: the body hash binds the content, so a record seen again
+  // need not be verified again.
+  private final Cache<String, Boolean> verifiedRecords =
+      Caffeine.newBuilder().maximumSize(100_000).build();
+  private final ScheduledExecutorService completer;
+  private final List<KeyVersion> pendingCompletions = new ArrayList<>(); // guarded by itself
+
+  private KeystoreClient(Builder b) {
+    this.clientId = b.clientId;
+    this.signingKey = b.signingKey;
+    this.servers = List.copyOf(b.servers);
+    this.quorums = b.quorums;
+    this.deadline = b.deadline;
+    this.random = b.random;
+    Map<String, VerifyingKey> writers = new HashMap<>(b.writers);
+    writers.put(b.clientId, b.signingKey.verifyingKey());
+    this.writerKeys = Map.copyOf(writers);
+    for (ServerEndpoint server : servers) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress(server.address())
+          .usePlaintext()
+          .maxInboundMessageSize(2 << 20)
+          .build();
+      channels.add(channel);
+      stubs.add(KeystoreGrpc.newFutureStub(channel));
+    }
+    this.completer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "keystore-client-" + clientId + "-complete");
+      t.setDaemon(true);
+      return t;
+    });
+    completer.scheduleWithFixedDelay(this::flushCompletions, COMPLETION_FLUSH_MILLIS,
+        COMPLETION_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** A builder; clientId, signingKey, servers and quorums are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------- public calls
+
+  /** Stores {@code secret} (1 byte to 60 KiB) as the next version of {@code key}; returns it. */
+  public Version put(String key, byte[] secret) throws KeystoreException {
+    Names.checkKey(key);
+    if (secret == null || secret.length == 0 || secret.length > 60 * 1024) {
+      throw new IllegalArgumentException("secret must be 1 byte to 60 KiB, was "
+          + (secret == null ? "null" : secret.length + " bytes"));
+    }
+    return write(key, secret);
+  }
+
+  /** Deletes {@code key}: a signed tombstone version; later reads fail with NOT_FOUND. */
+  public Version delete(String key) throws KeystoreException {
+    Names.checkKey(key);
+    return write(key, null);
+  }
+
+  /** Reads the current value of {@code key}; NOT_FOUND if it was never written or was deleted. */
+  public ReadResult get(String key) throws KeystoreException {
+    Names.checkKey(key);
+    long until = System.nanoTime() + deadline.toNanos();
+    Map<String, String> misbehaving = new LinkedHashMap<>();
+    Gather<ReadReply> replies = gatherQuorum(until, "read of " + key, server ->
+        stubs.get(server).withDeadlineAfter(remaining(until), TimeUnit.NANOSECONDS)
+            .read(signed(readBody(key, true, servers.get(server).id()))));
+    Map<Integer, ReadReply> answers = replies.answers();
+    TreeMap<Version, Candidate> candidates = candidates(key, answers, misbehaving);
+    for (Candidate c : candidates.descendingMap().values()) {
+      Opened opened = open(c, misbehaving);
+      if (opened == null) {
+        continue; // fewer than t valid shares: an incomplete write, or liars
+      }
+      writeBack(key, c, opened.shares, answers.keySet(), until, misbehaving);
+      if (c.body.getTombstone()) {
+        throw new KeystoreException(Status.Code.NOT_FOUND, "key " + key + " was deleted (version "
+            + Versions.show(c.body.getVersion()) + ")" + suspects(misbehaving));
+      }
+      return new ReadResult(opened.value, c.body.getVersion(), misbehaving,
+          misbehaving.size() > quorums.f());
+    }
+    if (candidates.isEmpty()) {
+      throw new KeystoreException(Status.Code.NOT_FOUND, "key " + key + " has no value"
+          + suspects(misbehaving));
+    }
+    throw new KeystoreException(Status.Code.DATA_LOSS, "no version of " + key + " has t = "
+        + quorums.t() + " valid shares among the " + answers.size()
+        + " servers that answered; versions seen: " + candidates.keySet().stream()
+            .map(Versions::show).toList() + suspects(misbehaving));
+  }
+
+  /** Calls sent so far (each is one request and one reply message). */
+  public long callsSent() {
+    return callsSent.get();
+  }
+
+  /** Sends the completions waiting for their batch now. */
+  public void flushCompletions() {
+    List<KeyVersion> batch;
+    synchronized (pendingCompletions) {
+      if (pendingCompletions.isEmpty()) {
+        return;
+      }
+      int size = Math.min(COMPLETION_BATCH, pendingCompletions.size());
+      batch = new ArrayList<>(pendingCompletions.subList(0, size));
+      pendingCompletions.subList(0, size).clear();
+    }
+    // Nothing secret in it, so one signature serves every server.
+    SignedRequest request = signed(requestBody("")
+        .setComplete(CompleteOp.newBuilder().addAllVersions(batch)).build());
+    for (int i = 0; i < servers.size(); i++) {
+      callsSent.incrementAndGet();
+      stubs.get(i).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+          .complete(request); // best effort: a server that misses it only keeps more versions
+    }
+  }
+
+  @Override
+  public void close() {
+    completer.shutdownNow();
+    flushCompletions();
+    for (ManagedChannel channel : channels) {
+      channel.shutdown();
+    }
+    for (ManagedChannel channel : channels) {
+      try {
+        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+          channel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        channel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KeystoreClient[" + clientId + ", " + servers.size() + " servers, "
+        + quorums.describe() + "]";
+  }
+
+  // ---------------------------------------------------------------- write
+
+  private Version write(String key, byte[] secret) throws KeystoreException {
+    long until = System.nanoTime() + deadline.toNanos();
+    Map<String, String> misbehaving = new LinkedHashMap<>();
+    // Phase 1: the highest version a quorum knows. Nothing secret is returned, so one
+    // signature serves every server.
+    SignedRequest versionQuery = signed(readBody(key, false, ""));
+    Gather<ReadReply> replies = gatherQuorum(until, "write of " + key, server ->
+        stubs.get(server).withDeadlineAfter(remaining(until), TimeUnit.NANOSECONDS)
+            .read(versionQuery));
+    TreeMap<Version, Candidate> seen = candidates(key, replies.answers(), misbehaving);
+    long counter = seen.isEmpty() ? 1 : seen.lastKey().getCounter() + 1;
+    // Never reuse a version of our own: a write whose outcome we never learned may have reached
+    // servers the version query did not hear, and two records under one version would be ours.
+    counter = lastCounters.merge(key, counter, (old, next) -> Math.max(old + 1, next));
+    Version version = Version.newBuilder().setCounter(counter).setClientId(clientId).build();
+
+    // Phase 2: seal, split, sign, send every server its share.
+    RecordBody.Builder body = RecordBody.newBuilder()
+        .setKey(key)
+        .setVersion(version)
+        .setEpoch(0)
+        .setN(servers.size())
+        .setT(quorums.t())
+        .setTombstone(secret == null)
+        .setTimestampMillis(System.currentTimeMillis())
+        .setNonce(ByteString.copyFrom(nonce()));
+    List<ByteString> shares = new ArrayList<>();
+    byte[] ciphertext = new byte[0];
+    if (secret != null) {
+      List<Integer> xs = IntStream.rangeClosed(1, servers.size()).boxed().toList();
+      Dealing dealing = vss.deal(quorums.t(), xs, random);
+      byte[] dataKey = dealing.secret().dataKey();
+      try {
+        ciphertext = Envelope.seal(dataKey, secret, associatedData(key, version), random);
+      } finally {
+        Arrays.fill(dataKey, (byte) 0);
+        dealing.secret().destroy();
+      }
+      for (Share share : dealing.shares()) {
+        byte[] y = share.yBytes();
+        shares.add(ByteString.copyFrom(y));
+        Arrays.fill(y, (byte) 0);
+        share.destroy();
+      }
+      body.setCommitments(ByteString.copyFrom(dealing.commitments().encode()))
+          .setCiphertextSha256(ByteString.copyFrom(Hashes.sha256(ciphertext)));
+    }
+    byte[] bodyBytes = body.build().toByteArray();
+    SignedRecord record = SignedRecord.newBuilder()
+        .setBody(ByteString.copyFrom(bodyBytes))
+        .setSignature(ByteString.copyFrom(signingKey.sign(bodyBytes)))
+        .setCiphertext(ByteString.copyFrom(ciphertext))
+        .build();
+    byte[] recordHash = Hashes.sha256(bodyBytes);
+    verifiedRecords.put(HexFormat.of().formatHex(recordHash), Boolean.TRUE);
+
+    Gather<StoreAck> acks = new Gather<>();
+    for (int i = 0; i < servers.size(); i++) {
+      WriteRequest request = WriteRequest.newBuilder()
+          .setRecord(record)
+          .setShare(secret == null ? ByteString.EMPTY : shares.get(i))
+          .build();
+      int server = i;
+      call(acks, server, s -> stubs.get(s).withDeadlineAfter(remaining(until),
+          TimeUnit.NANOSECONDS).write(request), ack -> validAck(server, ack, key, version,
+              recordHash, misbehaving));
+    }
+    awaitQuorum(acks, until, "write of " + key + " version " + Versions.show(version),
+        "acknowledged", true);
+    synchronized (pendingCompletions) {
+      pendingCompletions.add(KeyVersion.newBuilder().setKey(key).setVersion(version).build());
+    }
+    return version;
+  }
+
+  private boolean validAck(int server, StoreAck ack, String key, Version version, byte[] hash,
+      Map<String, String> misbehaving) {
+    try {
+      AckBody body = AckBody.parseFrom(ack.getBody());
+      boolean matches = body.getServerId().equals(servers.get(server).id())
+          && body.getKey().equals(key) && body.getVersion().equals(version)
+          && ConstantTime.equal(body.getRecordSha256().toByteArray(), hash);
+      if (matches && servers.get(server).key().verify(ack.getBody().toByteArray(),
+          ack.getSignature().toByteArray())) {
+        return true;
+      }
+    } catch (InvalidProtocolBufferException e) {
+      // falls through: a malformed acknowledgement is as bad as a forged one
+    }
+    synchronized (misbehaving) {
+      misbehaving.put(servers.get(server).id(), "sent an acknowledgement that does not verify");
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- read helpers
+
+  /** One version seen in replies: its record (signature verified) and who sent shares. */
+  private static final class Candidate {
+    final RecordBody body;
+    final SignedRecord record;
+    final Map<Integer, ByteString> shares = new TreeMap<>(); // server index -> y
+    final List<SignedRecord> copies = new ArrayList<>(); // ciphertext copies, one per holder
+    final BitSet holders = new BitSet();
+
+    Candidate(RecordBody body, SignedRecord record) {
+      this.body = body;
+      this.record = record;
+    }
+  }
+
+  private record Opened(byte[] value, List<Share> shares) {}
+
+  private TreeMap<Version, Candidate> candidates(String key, Map<Integer, ReadReply> answers,
+      Map<String, String> misbehaving) {
+    TreeMap<Version, Candidate> out = new TreeMap<>(Versions.ORDER);
+    for (Map.Entry<Integer, ReadReply> e : answers.entrySet()) {
+      int server = e.getKey();
+      String id = servers.get(server).id();
+      for (StoredVersion stored : e.getValue().getVersionsList()) {
+        RecordBody body;
+        try {
+          body = RecordBody.parseFrom(stored.getRecord().getBody());
+        } catch (InvalidProtocolBufferException ex) {
+          misbehaving.put(id, "sent a record that does not parse");
+          continue;
+        }
+        if (!body.getKey().equals(key) || !body.hasVersion()) {
+          misbehaving.put(id, "sent a record of another key");
+          continue;
+        }
+        Candidate c = out.get(body.getVersion());
+        byte[] hash = Hashes.sha256(stored.getRecord().getBody().toByteArray());
+        if (c != null && !ConstantTime.equal(hash,
+            Hashes.sha256(c.record.getBody().toByteArray()))) {
+          if (recordVerifies(body, stored.getRecord(), hash)) {
+            // Two validly signed records for one version: the writer itself equivocated.
+            misbehaving.put("writer " + body.getVersion().getClientId(),
+                "signed two records for " + key + " version " + Versions.show(body.getVersion()));
+          } else {
+            misbehaving.put(id, "sent a record whose signature does not verify");
+          }
+          continue;
+        }
+        if (c == null) {
+          if (!recordVerifies(body, stored.getRecord(), hash)) {
+            misbehaving.put(id, "sent a record whose signature does not verify");
+            continue;
+          }
+          c = new Candidate(body, stored.getRecord());
+          out.put(body.getVersion(), c);
+        }
+        c.holders.set(server);
+        if (!stored.getShare().isEmpty()) {
+          c.shares.put(server, stored.getShare());
+        }
+        if (!stored.getRecord().getCiphertext().isEmpty()) {
+          c.copies.add(stored.getRecord());
+        }
+      }
+    }
+    return out;
+  }
+
+  private boolean recordVerifies(RecordBody body, SignedRecord record, byte[] hash) {
+    String hex = HexFormat.of().formatHex(hash);
+    if (verifiedRecords.getIfPresent(hex) != null) {
+      return true;
+    }
+    if (body.getVersion().getClientId().isEmpty()) {
+      return false;
+    }
+    VerifyingKey writer = writerKeys.get(
+        body.getVersion().getClientId());
+    if (writer == null || !writer.verify(record.getBody().toByteArray(),
+        record.getSignature().toByteArray())) {
+      return false;
+    }
+    verifiedRecords.put(hex, Boolean.TRUE);
+    return true;
+  }
+
+  /** The candidate's value from t verified shares, or null if it has fewer. */
+  private Opened open(Candidate c, Map<String, String> misbehaving) {
+    if (c.body.getTombstone()) {
+      return new Opened(new byte[0], List.of());
+    }
+    if (c.body.getN() != servers.size() || c.body.getT() != quorums.t()) {
+      return null; // split for another grid: not readable here
+    }
+    Commitments commitments;
+    try {
+      commitments = Commitments.decode(c.body.getCommitments().toByteArray());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    List<Share> valid = new ArrayList<>();
+    for (Map.Entry<Integer, ByteString> e : c.shares.entrySet()) {
+      if (valid.size() == quorums.t()) {
+        break;
+      }
+      String id = servers.get(e.getKey()).id();
+      Share share;
+      byte[] y = e.getValue().toByteArray();
+      try {
+        share = Share.of(e.getKey() + 1, y);
+      } catch (IllegalArgumentException ex) {
+        misbehaving.put(id, "sent a share that is not a field element");
+        continue;
+      } finally {
+        Arrays.fill(y, (byte) 0);
+      }
+      if (vss.verify(share, commitments)) {
+        valid.add(share);
+      } else {
+        share.destroy();
+        misbehaving.put(id, "sent a share that fails its commitments (version "
+            + Versions.show(c.body.getVersion()) + ")");
+      }
+    }
+    if (valid.size() < quorums.t()) {
+      valid.forEach(Share::destroy);
+      return null;
+    }
+    SecretScalar secret = vss.reconstruct(valid, quorums.t());
+    byte[] dataKey = secret.dataKey();
+    secret.destroy();
+    try {
+      for (SignedRecord copy : c.copies) {
+        byte[] ct = copy.getCiphertext().toByteArray();
+        if (!ConstantTime.equal(Hashes.sha256(ct), c.body.getCiphertextSha256().toByteArray())) {
+          continue; // a server altered it; another holder's copy will do
+        }
+        try {
+          byte[] value = Envelope.open(dataKey, ct,
+              associatedData(c.body.getKey(), c.body.getVersion()));
+          return new Opened(value, valid);
+        } catch (EnvelopeException e) {
+          // The signed hash matched, so the writer sealed it with another key: a faulty writer.
+          misbehaving.put("writer " + c.body.getVersion().getClientId(),
+              "sealed a ciphertext its shares do not open");
+          return null;
+        }
+      }
+      return null;
+    } finally {
+      Arrays.fill(dataKey, (byte) 0);
+    }
+  }
+
+  /**
+   * Makes the version read held by a whole quorum before the read returns (atomic reads): the
+   * servers that answered without it get the record and their share, interpolated from t valid
+   * shares, until holders and acknowledgers together contain a quorum.
+   */
+  private void writeBack(String key, Candidate c, List<Share> valid, java.util.Set<Integer>
+      answered, long until, Map<String, String> misbehaving) throws KeystoreException {
+    BitSet holders = new BitSet();
+    if (c.body.getTombstone()) {
+      holders.or(c.holders);
+    } else {
+      for (Share s : valid) {
+        holders.set(s.x() - 1);
+      }
+      // Holders whose shares were not checked (beyond the first t) hold it too if they sent one.
+      c.shares.keySet().forEach(holders::set);
+    }
+    try {
+      if (quorums.containsQuorum(holders)) {
+        return;
+      }
+      byte[] recordHash = Hashes.sha256(c.record.getBody().toByteArray());
+      SignedRecord full = c.copies.isEmpty() ? c.record : c.copies.get(0);
+      Gather<StoreAck> acks = new Gather<>();
+      for (int server = 0; server < servers.size(); server++) {
+        if (holders.get(server)) {
+          continue;
+        }
+        ByteString share = ByteString.EMPTY;
+        if (!c.body.getTombstone()) {
+          Share s = vss.interpolate(valid, quorums.t(), server + 1);
+          byte[] y = s.yBytes();
+          share = ByteString.copyFrom(y);
+          Arrays.fill(y, (byte) 0);
+          s.destroy();
+        }
+        RequestBody body = requestBody(servers.get(server).id())
+            .setWriteBack(WriteBackOp.newBuilder().setRecordSha256(ByteString.copyFrom(recordHash)))
+            .build();
+        WriteBackRequest request = WriteBackRequest.newBuilder()
+            .setRequest(signed(body)).setRecord(full).setShare(share).build();
+        int s = server;
+        call(acks, server, i -> stubs.get(i).withDeadlineAfter(remaining(until),
+            TimeUnit.NANOSECONDS).writeBack(request), ack -> validAck(s, ack, key,
+                c.body.getVersion(), recordHash, misbehaving));
+      }
+      BitSet base = holders;
+      boolean done;
+      try {
+        done = acks.await(g -> {
+          BitSet all = (BitSet) base.clone();
+          all.or(g.answeredSet());
+          return quorums.containsQuorum(all);
+        }, until);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KeystoreException(Status.Code.CANCELLED, "read of " + key + " interrupted");
+      }
+      if (!done) {
+        throw unavailable("read of " + key + " (writing version "
+            + Versions.show(c.body.getVersion()) + " back)", holders.cardinality()
+            + acks.answeredSet().cardinality(), acks.failures());
+      }
+    } finally {
+      valid.forEach(Share::destroy);
+    }
+  }
+
+  // ---------------------------------------------------------------- calls and quorums
+
+  /**
+   * Asks a quorum (rotating, to spread load) and, when one of them fails or is slow, the other
+   * servers too; returns once the answers contain a quorum.
+   */
+  private Gather<ReadReply> gatherQuorum(long until, String what,
+      Function<Integer, ListenableFuture<ReadReply>> send) throws KeystoreException {
+    Gather<ReadReply> gather = new Gather<>();
+    BitSet all = new BitSet();
+    all.set(0, servers.size());
+    BitSet first = quorums.pickQuorum(all, rotation.getAndIncrement()).orElse(all);
+    for (int i = first.nextSetBit(0); i >= 0; i = first.nextSetBit(i + 1)) {
+      call(gather, i, send, r -> true);
+    }
+    // Hedge: after a short wait (or at once, when someone failed), ask everyone else too.
+    long hedgeAt = Math.min(until, System.nanoTime() + hedgeNanos());
+    try {
+      boolean done = gather.await(g -> quorums.containsQuorum(g.answeredSet())
+          || !g.failures().isEmpty(), hedgeAt);
+      if (!done || !quorums.containsQuorum(gather.answeredSet())) {
+        for (int i = 0; i < servers.size(); i++) {
+          if (!gather.wasAsked(i)) {
+            call(gather, i, send, r -> true);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KeystoreException(Status.Code.CANCELLED, what + " interrupted");
+    }
+    awaitQuorum(gather, until, what, "answered", false);
+    return gather;
+  }
+
+  private long hedgeNanos() {
+    return Math.max(20_000_000L, deadline.toNanos() / 10);
+  }
+
+  private <R> void awaitQuorum(Gather<R> gather, long until, String what, String verb,
+      boolean writing) throws KeystoreException {
+    boolean done;
+    try {
+      done = gather.await(g -> quorums.containsQuorum(g.answeredSet()), until);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KeystoreException(Status.Code.CANCELLED, what + " interrupted");
+    }
+    if (done) {
+      return;
+    }
+    Map<Integer, Status> failures = gather.failures();
+    // Refusals (not reachability) from enough servers to rule out a quorum are the answer.
+    Map<Status.Code, List<Status>> refusals = new HashMap<>();
+    for (Status s : failures.values()) {
+      if (s.getCode() != Status.Code.UNAVAILABLE && s.getCode() != Status.Code.DEADLINE_EXCEEDED
+          && s.getCode() != Status.Code.CANCELLED && s.getCode() != Status.Code.INTERNAL) {
+        refusals.computeIfAbsent(s.getCode(), k -> new ArrayList<>()).add(s);
+      }
+    }
+    for (Map.Entry<Status.Code, List<Status>> e : refusals.entrySet()) {
+      if (e.getValue().size() > quorums.f()) {
+        throw new KeystoreException(e.getKey(), what + ": " + e.getValue().size() + " of "
+            + servers.size() + " servers refused: " + e.getValue().get(0).getDescription());
+      }
+    }
+    throw unavailable(what, gather.answeredSet().cardinality(), failures,
+        writing ? " The write may still take effect." : "");
+  }
+
+  private KeystoreException unavailable(String what, int answered, Map<Integer, Status> failures) {
+    return unavailable(what, answered, failures, "");
+  }
+
+  private KeystoreException unavailable(String what, int answered, Map<Integer, Status> failures,
+      String tail) {
+    StringBuilder why = new StringBuilder();
+    failures.forEach((server, status) -> why.append(why.length() == 0 ? "" : "; ")
+        .append(servers.get(server).id()).append(": ").append(status.getCode()));
+    return new KeystoreException(Status.Code.UNAVAILABLE, what + ": only " + answered + " of "
+        + servers.size() + " servers answered within " + deadline.toMillis() + " ms; "
+        + quorums.describe() + " needs a quorum of at least " + quorums.quorumSize()
+        + (why.length() == 0 ? "" : " (" + why + ")") + "." + tail);
+  }
+
+  private <R> void call(Gather<R> gather, int server, Function<Integer, ListenableFuture<R>> send,
+      java.util.function.Predicate<R> valid) {
+    gather.asked(server);
+    callsSent.incrementAndGet();
+    ListenableFuture<R> future;
+    try {
+      future = send.apply(server);
+    } catch (RuntimeException e) {
+      gather.failed(server, Status.fromThrowable(e));
+      return;
+    }
+    Futures.addCallback(future, new FutureCallback<R>() {
+      @Override
+      public void onSuccess(R result) {
+        if (valid.test(result)) {
+          gather.answered(server, result);
+        } else {
+          gather.failed(server, Status.DATA_LOSS.withDescription("invalid answer"));
+        }
+      }
+
+      @Override
+      public void onFailure(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.UNAVAILABLE) {
+          // A server that restarts should be reached by the next call, not after gRPC's
+          // reconnect backoff (which grows to two minutes).
+          channels.get(server).resetConnectBackoff();
+        }
+        gather.failed(server, status);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+
+  // ---------------------------------------------------------------- signing
+
+  private RequestBody readBody(String key, boolean shares, String serverId) {
+    return requestBody(serverId)
+        .setRead(ReadOp.newBuilder().setKey(key).setShares(shares))
+        .build();
+  }
+
+  private RequestBody.Builder requestBody(String serverId) {
+    return RequestBody.newBuilder()
+        .setClientId(clientId)
+        .setTimestampMillis(System.currentTimeMillis())
+        .setNonce(ByteString.copyFrom(nonce()))
+        .setServerId(serverId);
+  }
+
+  private SignedRequest signed(RequestBody body) {
+    byte[] bytes = body.toByteArray();
+    return SignedRequest.newBuilder()
+        .setBody(ByteString.copyFrom(bytes))
+        .setSignature(ByteString.copyFrom(signingKey.sign(bytes)))
+        .build();
+  }
+
+  private byte[] nonce() {
+    byte[] n = new byte[NONCE_BYTES];
+    random.nextBytes(n);
+    return n;
+  }
+
+  private static long remaining(long untilNanos) {
+    return Math.max(1, untilNanos - System.nanoTime());
+  }
+
+  /** Binds a ciphertext to its key and version, so that it cannot be moved to another. */
+  static byte[] associatedData(String key, Version version) {
+    return ("meridian-keystore-v1|" + key + "|" + version.getCounter() + "|"
+        + version.getClientId()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String suspects(Map<String, String> misbehaving) {
+    return misbehaving.isEmpty() ? "" : "; misbehaving: " + misbehaving;
+  }
+
+  /** Builds a {@link KeystoreClient}, validating every setting once. */
+  public static final class Builder {
+    private String clientId;
+    private SigningKey signingKey;
+    private List<ServerEndpoint> servers;
+    private QuorumSystem quorums;
+    private Duration deadline = Duration.ofSeconds(5);
+    private SecureRandom random = new SecureRandom();
+    private final Map<String, VerifyingKey> writers = new HashMap<>();
+
+    private Builder() {}
+
+    /** This client's id, as the servers know it. */
+    public Builder clientId(String id) {
+      this.clientId = Names.checkId("client id", id);
+      return this;
+    }
+
+    /** This client's Ed25519 key; its public half must be registered with the servers. */
+    public Builder signingKey(SigningKey key) {
+      this.signingKey = Objects.requireNonNull(key, "signingKey");
+      return this;
+    }
+
+    /** The servers, in index order (server i holds the share at x = i + 1). */
+    public Builder servers(List<ServerEndpoint> servers) {
+      this.servers = List.copyOf(servers);
+      return this;
+    }
+
+    /** The quorum system the servers run (its n must equal the number of servers). */
+    public Builder quorums(QuorumSystem quorums) {
+      this.quorums = Objects.requireNonNull(quorums, "quorums");
+      return this;
+    }
+
+    /** Deadline of every call (default 5 s), in (0, 10 min]. */
+    public Builder deadline(Duration deadline) {
+      if (deadline == null || deadline.isNegative() || deadline.isZero()
+          || deadline.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("deadline must be in (0, 10 min], was " + deadline);
+      }
+      this.deadline = deadline;
+      return this;
+    }
+
+    /** Source of data keys, polynomials and nonces (default: a new SecureRandom). */
+    public Builder random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** A writer whose records this client will read (its own key is added automatically). */
+    public Builder writer(String clientId, VerifyingKey key) {
+      writers.put(Names.checkId("writer id", clientId), Objects.requireNonNull(key, "key"));
+      return this;
+    }
+
+    /** The client; it opens one channel per server (connections are made on first use). */
+    public KeystoreClient build() {
+      if (clientId == null || signingKey == null || servers == null || quorums == null) {
+        throw new IllegalStateException("clientId, signingKey, servers and quorums are required");
+      }
+      if (servers.size() != quorums.n()) {
+        throw new IllegalArgumentException(servers.size() + " servers listed but the quorum "
+            + "system has n = " + quorums.n());
+      }
+      if (servers.stream().map(ServerEndpoint::id).distinct().count() != servers.size()) {
+        throw new IllegalArgumentException("server ids must be distinct");
+      }
+      return new KeystoreClient(this);
+    }
+  }
+}

@@ -1,0 +1,430 @@
+package dev.meridian.keystore.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.keystore.crypto.ConstantTime;
+import dev.meridian.keystore.crypto.Hashes;
+import dev.meridian.keystore.crypto.VerifyingKey;
+import dev.meridian.keystore.shamir.Commitments;
+import dev.meridian.keystore.shamir.FeldmanVss;
+import dev.meridian.keystore.shamir.Share;
+import dev.meridian.keystore.store.Bytes;
+import dev.meridian.keystore.store.RecordStore;
+import dev.meridian.keystore.store.StoreException;
+import dev.meridian.keystore.wire.Names;
+import dev.meridian.keystore.wire.Versions;
+import dev.meridian.proto.v1.AckBody;
+import dev.meridian.proto.v1.CompleteReply;
+import dev.meridian.proto.v1.KeyVersion;
+import dev.meridian.proto.v1.ReadReply;
+import dev.meridian.proto.v1.RecordBody;
+import dev.meridian.proto.v1.RequestBody;
+import dev.meridian.proto.v1.SignedRecord;
+import dev.meridian.proto.v1.SignedRequest;
+import dev.meridian.proto.v1.StoreAck;
+import dev.meridian.proto.v1.StoredVersion;
+import dev.meridian.proto.v1.Version;
+import dev.meridian.proto.v1.WriteBackRequest;
+import dev.meridian.proto.v1.WriteRequest;
+import io.grpc.Status;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * One key server's logic, without gRPC: authenticates and authorizes each request, checks
+ * every record and share it is asked to keep, stores them durably, and answers reads.
+ *
+ * <p>Guarantees to a correct client, whatever the other servers do: a record is stored only if
+ * its writer's signature verifies and the writer may write the key; a share only if it matches
+ * the record's Feldman commitments at this server's x; an acknowledgement is signed only after
+ * the record and share are durable (they survive kill -9 of this process); older versions of a
+ * key are kept until a newer one is reported complete, so concurrent writers never leave a key
+ * with no readable version. A share leaves the server only to a client that may read the key and
+ * signed a fresh request naming this server. Thread-safe: requests on one key are serialized.
+ */
+public final class KeyServerCore {
+  /** Versions returned by one read, newest first. */
+  static final int MAX_VERSIONS_PER_READ = 8;
+  /** Versions one Complete request may name. */
+  static final int MAX_COMPLETIONS = 256;
+  /** Largest version counter: far beyond any real use, and never near overflow. */
+  public static final long MAX_COUNTER = 1L << 53;
+
+  private static final byte[] VERSIONS_TAG = {'v', 0};
+  private static final byte[] COMPLETE_TAG = {'c', 0};
+
+  private final KeyServerConfig config;
+  private final RecordStore store;
+  private final RequestAuthenticator authenticator;
+  private final FeldmanVss vss = FeldmanVss.secp256k1();
+  private final Object[] locks = new Object[64];
+
+  /** A server core over {@code store}, judging freshness by {@code clockMillis}. */
+  public KeyServerCore(KeyServerConfig config, RecordStore store, LongSupplier clockMillis) {
+    this.config = config;
+    this.store = store;
+    this.authenticator = new RequestAuthenticator(config.clients(), config.freshness(),
+        clockMillis);
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /** This server's configuration. */
+  public KeyServerConfig config() {
+    return config;
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /** The versions held for a key, newest first, with this server's shares if asked and allowed. */
+  public ReadReply read(SignedRequest request) {
+    RequestBody body = authenticator.authenticate(request);
+    if (!body.hasRead()) {
+      throw Rejection.invalid("a Read request's body must carry a read op");
+    }
+    String key = checkKey(body.getRead().getKey());
+    String client = body.getClientId();
+    boolean shares = body.getRead().getShares();
+    if (shares) {
+      checkAddressedToMe(body);
+      checkAllowed(client, AccessPolicy.Right.READ, key);
+    } else if (!config.policy().allows(client, AccessPolicy.Right.READ, key)) {
+      checkAllowed(client, AccessPolicy.Right.WRITE, key);
+    }
+    ReadReply.Builder reply = ReadReply.newBuilder().setServerId(config.serverId());
+    List<StoredVersion> held;
+    synchronized (lockFor(key)) {
+      held = versions(key);
+    }
+    for (int i = held.size() - 1; i >= 0 && reply.getVersionsCount() < MAX_VERSIONS_PER_READ; i--) {
+      StoredVersion stored = held.get(i);
+      if (shares) {
+        reply.addVersions(stored);
+      } else {
+        reply.addVersions(StoredVersion.newBuilder()
+            .setRecord(stored.getRecord().toBuilder().clearCiphertext()));
+      }
+    }
+    return reply.build();
+  }
+
+  // ---------------------------------------------------------------- write
+
+  /** Stores a new version and this server's share; the record's signature authenticates it. */
+  public StoreAck write(WriteRequest request) {
+    ValidRecord record = validate(request.getRecord());
+    // The record is authentic; now it must be fresh, so a replayed Write fails.
+    authenticator.checkFresh(record.body.getVersion().getClientId(),
+        record.body.getTimestampMillis(), record.body.getNonce());
+    Share share = checkShare(record, request.getShare());
+    return store(record, share);
+  }
+
+  /** Stores a version a reader found missing here, with the share it interpolated. */
+  public StoreAck writeBack(WriteBackRequest request) {
+    RequestBody body = authenticator.authenticate(request.getRequest());
+    if (!body.hasWriteBack()) {
+      throw Rejection.invalid("a WriteBack request's body must carry a write_back op");
+    }
+    checkAddressedToMe(body);
+    byte[] hash = Hashes.sha256(request.getRecord().getBody().toByteArray());
+    if (!ConstantTime.equal(hash, body.getWriteBack().getRecordSha256().toByteArray())) {
+      throw Rejection.invalid("write_back.record_sha256 does not match the record sent");
+    }
+    ValidRecord record = validate(request.getRecord());
+    String client = body.getClientId();
+    if (!config.policy().allows(client, AccessPolicy.Right.READ, record.key())) {
+      checkAllowed(client, AccessPolicy.Right.WRITE, record.key());
+    }
+    Share share = checkShare(record, request.getShare());
+    return store(record, share);
+  }
+
+  // ---------------------------------------------------------------- complete
+
+  /** Marks versions complete; older versions of those keys are deleted here. */
+  public CompleteReply complete(SignedRequest request) {
+    RequestBody body = authenticator.authenticate(request);
+    if (!body.hasComplete()) {
+      throw Rejection.invalid("a Complete request's body must carry a complete op");
+    }
+    List<KeyVersion> versions = body.getComplete().getVersionsList();
+    if (versions.size() > MAX_COMPLETIONS) {
+      throw Rejection.invalid("a Complete request may name at most " + MAX_COMPLETIONS
+          + " versions, this one names " + versions.size());
+    }
+    for (KeyVersion kv : versions) {
+      checkKey(kv.getKey());
+      checkVersion(kv.getVersion());
+      checkAllowed(body.getClientId(), AccessPolicy.Right.WRITE, kv.getKey());
+    }
+    int accepted = 0;
+    for (KeyVersion kv : versions) {
+      if (markComplete(kv.getKey(), kv.getVersion())) {
+        accepted++;
+      }
+    }
+    return CompleteReply.newBuilder().setAccepted(accepted).build();
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  /** A record whose signature, fields and ciphertext hash were checked. */
+  record ValidRecord(SignedRecord signed, RecordBody body, Commitments commitments) {
+    String key() {
+      return body.getKey();
+    }
+  }
+
+  private ValidRecord validate(SignedRecord signed) {
+    RecordBody body;
+    try {
+      body = RecordBody.parseFrom(signed.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      throw Rejection.invalid("record body is not a valid RecordBody message");
+    }
+    String key = checkKey(body.getKey());
+    Version version = checkVersion(body.getVersion());
+    VerifyingKey writerKey = authenticator.clientKey(version.getClientId());
+    if (!writerKey.verify(signed.getBody().toByteArray(), signed.getSignature().toByteArray())) {
+      throw Rejection.unauthenticated("record signature does not verify under client "
+          + version.getClientId() + "'s key (key " + key + ", version "
+          + Versions.show(version) + ")");
+    }
+    checkAllowed(version.getClientId(), AccessPolicy.Right.WRITE, key);
+    if (body.getN() != config.quorums().n() || body.getT() != config.threshold()) {
+      throw Rejection.invalid("record of " + key + " is split n = " + body.getN() + ", t = "
+          + body.getT() + "; this grid has n = " + config.quorums().n() + ", t = "
+          + config.threshold());
+    }
+    if (body.getEpoch() != 0) {
+      throw Rejection.invalid("record of " + key + " is for share epoch " + body.getEpoch()
+          + "; this server is in epoch 0");
+    }
+    if (body.getTombstone()) {
+      if (!body.getCommitments().isEmpty() || !body.getCiphertextSha256().isEmpty()
+          || !signed.getCiphertext().isEmpty()) {
+        throw Rejection.invalid("a tombstone of " + key + " carries commitments or a ciphertext");
+      }
+      return new ValidRecord(signed, body, null);
+    }
+    Commitments commitments;
+    try {
+      commitments = Commitments.decode(body.getCommitments().toByteArray());
+    } catch (IllegalArgumentException e) {
+      throw Rejection.invalid("record of " + key + " has bad commitments: " + e.getMessage());
+    }
+    if (commitments.threshold() != config.threshold()) {
+      throw Rejection.invalid("record of " + key + " has " + commitments.threshold()
+          + " commitments; t = " + config.threshold());
+    }
+    int size = signed.getCiphertext().size();
+    if (size == 0 || size > config.maxCiphertextBytes()) {
+      throw Rejection.invalid("ciphertext of " + key + " is " + size + " bytes; allowed 1-"
+          + config.maxCiphertextBytes());
+    }
+    byte[] hash = Hashes.sha256(signed.getCiphertext().toByteArray());
+    if (!ConstantTime.equal(hash, body.getCiphertextSha256().toByteArray())) {
+      throw Rejection.invalid("ciphertext of " + key + " does not match the signed hash");
+    }
+    return new ValidRecord(signed, body, commitments);
+  }
+
+  private Share checkShare(ValidRecord record, ByteString y) {
+    if (record.body.getTombstone()) {
+      if (!y.isEmpty()) {
+        throw Rejection.invalid("a tombstone carries no share");
+      }
+      return null;
+    }
+    if (y.size() != 32) {
+      throw Rejection.invalid("share must be 32 bytes, was " + y.size());
+    }
+    Share share;
+    byte[] bytes = y.toByteArray();
+    try {
+      share = Share.of(config.shareX(), bytes);
+    } catch (IllegalArgumentException e) {
+      throw Rejection.invalid("share is not an element of the field (key " + record.key() + ")");
+    } finally {
+      java.util.Arrays.fill(bytes, (byte) 0);
+    }
+    if (!vss.verify(share, record.commitments())) {
+      share.destroy();
+      throw Rejection.invalid("share for server " + config.serverId() + " (x = "
+          + config.shareX() + ") does not match the commitments of " + record.key() + " version "
+          + Versions.show(record.body.getVersion()));
+    }
+    return share;
+  }
+
+  private void checkAddressedToMe(RequestBody body) {
+    if (!config.serverId().equals(body.getServerId())) {
+      throw Rejection.invalid("request is addressed to server \"" + body.getServerId()
+          + "\", this is " + config.serverId());
+    }
+  }
+
+  private void checkAllowed(String client, AccessPolicy.Right right, String key) {
+    if (!config.policy().allows(client, right, key)) {
+      throw Rejection.denied("client " + client + " may not " + right.name().toLowerCase()
+          + " key " + key);
+    }
+  }
+
+  private static String checkKey(String key) {
+    if (!Names.isKey(key)) {
+      throw Rejection.invalid("key name is missing or not 1-256 characters of [A-Za-z0-9._/:@-]");
+    }
+    return key;
+  }
+
+  private static Version checkVersion(Version v) {
+    if (v.getCounter() < 1 || v.getCounter() > MAX_COUNTER || !Names.isId(v.getClientId())) {
+      throw Rejection.invalid("version needs a counter in [1, 2^53] and a valid client id");
+    }
+    return v;
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  private StoreAck store(ValidRecord record, Share share) {
+    String key = record.key();
+    Version version = record.body.getVersion();
+    StoredVersion stored = StoredVersion.newBuilder()
+        .setRecord(record.signed)
+        .setShare(share == null ? ByteString.EMPTY : ByteString.copyFrom(share.yBytes()))
+        .build();
+    if (share != null) {
+      share.destroy();
+    }
+    synchronized (lockFor(key)) {
+      Optional<Version> complete = completeVersion(key);
+      boolean superseded = complete.isPresent() && Versions.newer(complete.get(), version);
+      if (!superseded) {
+        List<StoredVersion> held = versions(key);
+        StoredVersion same = null;
+        for (StoredVersion v : held) {
+          if (Versions.ORDER.compare(versionOf(v), version) == 0) {
+            same = v;
+          }
+        }
+        if (same != null) {
+          if (!same.getRecord().getBody().equals(record.signed.getBody())) {
+            throw new Rejection(Status.Code.ALREADY_EXISTS, "server " + config.serverId()
+                + " holds a different record for " + key + " version " + Versions.show(version));
+          }
+        } else {
+          if (held.size() >= config.maxVersionsPerKey()) {
+            throw new Rejection(Status.Code.RESOURCE_EXHAUSTED, "key " + key + " already holds "
+                + held.size() + " versions not known complete (limit "
+                + config.maxVersionsPerKey() + ")");
+          }
+          write(Map.of(versionKey(key, version), stored.toByteArray()), List.of());
+        }
+      }
+    }
+    AckBody ack = AckBody.newBuilder()
+        .setServerId(config.serverId())
+        .setKey(key)
+        .setVersion(version)
+        .setRecordSha256(ByteString.copyFrom(Hashes.sha256(record.signed.getBody().toByteArray())))
+        .build();
+    byte[] ackBytes = ack.toByteArray();
+    return StoreAck.newBuilder()
+        .setBody(ByteString.copyFrom(ackBytes))
+        .setSignature(ByteString.copyFrom(config.signingKey().sign(ackBytes)))
+        .build();
+  }
+
+  private boolean markComplete(String key, Version version) {
+    synchronized (lockFor(key)) {
+      List<StoredVersion> held = versions(key);
+      boolean holds = held.stream()
+          .anyMatch(v -> Versions.ORDER.compare(versionOf(v), version) == 0);
+      if (!holds) {
+        return false; // keep what we have: the complete version is readable elsewhere
+      }
+      Optional<Version> complete = completeVersion(key);
+      if (complete.isPresent() && !Versions.newer(version, complete.get())) {
+        return true;
+      }
+      List<Bytes> older = new ArrayList<>();
+      for (StoredVersion v : held) {
+        if (Versions.newer(version, versionOf(v))) {
+          older.add(versionKey(key, versionOf(v)));
+        }
+      }
+      write(Map.of(completeKey(key), version.toByteArray()), older);
+      return true;
+    }
+  }
+
+  /** Every version held for {@code key}, oldest first. Call under the key's lock. */
+  private List<StoredVersion> versions(String key) {
+    List<StoredVersion> out = new ArrayList<>();
+    try {
+      for (Map.Entry<Bytes, byte[]> e : store.scan(versionPrefix(key))) {
+        out.add(StoredVersion.parseFrom(e.getValue()));
+      }
+    } catch (StoreException | InvalidProtocolBufferException e) {
+      throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
+          + " could not read its store for key " + key);
+    }
+    return out;
+  }
+
+  private Optional<Version> completeVersion(String key) {
+    try {
+      Optional<byte[]> bytes = store.get(completeKey(key));
+      return bytes.isEmpty() ? Optional.empty() : Optional.of(Version.parseFrom(bytes.get()));
+    } catch (StoreException | InvalidProtocolBufferException e) {
+      throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
+          + " could not read its store for key " + key);
+    }
+  }
+
+  private void write(Map<Bytes, byte[]> puts, List<Bytes> deletes) {
+    try {
+      store.write(puts, deletes);
+    } catch (StoreException e) {
+      throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
+          + " could not write its store");
+    }
+  }
+
+  private static Version versionOf(StoredVersion stored) {
+    try {
+      return RecordBody.parseFrom(stored.getRecord().getBody()).getVersion();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored record does not parse", e);
+    }
+  }
+
+  private Object lockFor(String key) {
+    return locks[Math.floorMod(key.hashCode(), locks.length)];
+  }
+
+  private static Bytes versionPrefix(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    return Bytes.of(VERSIONS_TAG, k, new byte[] {0});
+  }
+
+  // Counter big-endian (unsigned order = numeric order), then the client id: scan order is
+  // version order, because client ids are ASCII.
+  private static Bytes versionKey(String key, Version v) {
+    byte[] counter = ByteBuffer.allocate(8).putLong(v.getCounter()).array();
+    return Bytes.of(versionPrefix(key).value(), counter,
+        v.getClientId().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Bytes completeKey(String key) {
+    return Bytes.of(COMPLETE_TAG, key.getBytes(StandardCharsets.UTF_8));
+  }
+}

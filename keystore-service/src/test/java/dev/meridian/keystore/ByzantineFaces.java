@@ -1,0 +1,287 @@
+package dev.meridian.keystore;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.keystore.crypto.Hashes;
+import dev.meridian.keystore.server.KeyServerCore;
+import dev.meridian.keystore.server.KeystoreGrpcService;
+import dev.meridian.proto.v1.AckBody;
+import dev.meridian.proto.v1.CompleteReply;
+import dev.meridian.proto.v1.KeystoreGrpc;
+import dev.meridian.proto.v1.ReadReply;
+import dev.meridian.proto.v1.RecordBody;
+import dev.meridian.proto.v1.RequestBody;
+import dev.meridian.proto.v1.SignedRequest;
+import dev.meridian.proto.v1.StoreAck;
+import dev.meridian.proto.v1.StoredVersion;
+import dev.meridian.proto.v1.WriteBackRequest;
+import dev.meridian.proto.v1.WriteRequest;
+import io.grpc.BindableService;
+import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Key servers that misbehave on purpose, speaking the real protocol over real gRPC: each wraps an
+ * honest {@link KeyServerCore} (which holds the server's real identity and store) and lies in one
+ * way. They are what DESIGN.md's threat model allows a Byzantine server: withhold, delay, replay
+ * old data, corrupt, equivocate. They cannot forge a client's signature.
+ */
+final class ByzantineFaces {
+  /** The kinds of misbehaviour. */
+  enum Kind { SILENT, SLOW, STALE, CORRUPT_SHARES, BAD_SIGNATURES, EQUIVOCATING }
+
+  private static final ScheduledExecutorService DELAYS = Executors.newScheduledThreadPool(1, r -> {
+    Thread t = new Thread(r, "byzantine-delays");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private ByzantineFaces() {}
+
+  static Function<KeyServerCore, BindableService> of(Kind kind) {
+    return switch (kind) {
+      case SILENT -> core -> new Silent();
+      case SLOW -> core -> new Slow(new KeystoreGrpcService(core), 300);
+      case STALE -> Stale::new;
+      case CORRUPT_SHARES -> CorruptShares::new;
+      case BAD_SIGNATURES -> BadSignatures::new;
+      case EQUIVOCATING -> core -> { throw new IllegalStateException("use twins(...)"); };
+    };
+  }
+
+  /** Never answers (the client's deadline ends each call); requests are dropped. */
+  static final class Silent extends KeystoreGrpc.KeystoreImplBase {
+    final List<StreamObserver<?>> held = new CopyOnWriteArrayList<>();
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) { held.add(o); }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { held.add(o); }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) { held.add(o); }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) { held.add(o); }
+  }
+
+  /** Honest, but every answer comes {@code delayMillis} late. */
+  static final class Slow extends KeystoreGrpc.KeystoreImplBase {
+    private final KeystoreGrpcService honest;
+    private final long delayMillis;
+
+    Slow(KeystoreGrpcService honest, long delayMillis) {
+      this.honest = honest;
+      this.delayMillis = delayMillis;
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
+      DELAYS.schedule(() -> honest.read(r, o), delayMillis, TimeUnit.MILLISECONDS);
+    }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
+      DELAYS.schedule(() -> honest.write(r, o), delayMillis, TimeUnit.MILLISECONDS);
+    }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      DELAYS.schedule(() -> honest.writeBack(r, o), delayMillis, TimeUnit.MILLISECONDS);
+    }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      DELAYS.schedule(() -> honest.complete(r, o), delayMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Keeps only the first version it stores of each key, yet acknowledges every later write with
+   * a validly signed acknowledgement, and ignores completions: it replays old data for ever while
+   * counting towards write quorums.
+   */
+  static final class Stale extends KeystoreGrpc.KeystoreImplBase {
+    private final KeyServerCore core;
+    private final KeystoreGrpcService honest;
+    private final Set<String> keys = ConcurrentHashMap.newKeySet();
+
+    Stale(KeyServerCore core) {
+      this.core = core;
+      this.honest = new KeystoreGrpcService(core);
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
+      honest.read(r, o);
+    }
+
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
+      RecordBody body = parse(r.getRecord().getBody());
+      if (keys.add(body.getKey())) {
+        honest.write(r, o);
+      } else {
+        o.onNext(forgedAck(core, body, r.getRecord().getBody()));
+        o.onCompleted();
+      }
+    }
+
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      RecordBody body = parse(r.getRecord().getBody());
+      o.onNext(forgedAck(core, body, r.getRecord().getBody()));
+      o.onCompleted();
+    }
+
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      o.onNext(CompleteReply.getDefaultInstance());
+      o.onCompleted();
+    }
+  }
+
+  /** Honest storage, but the shares it returns have a flipped bit, and its acks are honest. */
+  static final class CorruptShares extends KeystoreGrpc.KeystoreImplBase {
+    private final KeystoreGrpcService honest;
+
+    CorruptShares(KeyServerCore core) {
+      this.honest = new KeystoreGrpcService(core);
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
+      honest.read(r, new Rewriting<>(o, reply -> {
+        ReadReply.Builder b = reply.toBuilder().clearVersions();
+        for (StoredVersion v : reply.getVersionsList()) {
+          if (v.getShare().isEmpty()) {
+            b.addVersions(v);
+            continue;
+          }
+          byte[] y = v.getShare().toByteArray();
+          y[31] ^= 1;
+          b.addVersions(v.toBuilder().setShare(ByteString.copyFrom(y)));
+        }
+        return b.build();
+      }));
+    }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { honest.write(r, o); }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      honest.writeBack(r, o);
+    }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      honest.complete(r, o);
+    }
+  }
+
+  /**
+   * Returns records whose writer signature is broken (a body byte changed: a newer counter it
+   * hopes the client believes) and acknowledgements with a broken signature.
+   */
+  static final class BadSignatures extends KeystoreGrpc.KeystoreImplBase {
+    private final KeystoreGrpcService honest;
+
+    BadSignatures(KeyServerCore core) {
+      this.honest = new KeystoreGrpcService(core);
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
+      honest.read(r, new Rewriting<>(o, reply -> {
+        ReadReply.Builder b = reply.toBuilder().clearVersions();
+        for (StoredVersion v : reply.getVersionsList()) {
+          RecordBody body = parse(v.getRecord().getBody());
+          RecordBody forged = body.toBuilder()
+              .setVersion(body.getVersion().toBuilder().setCounter(body.getVersion().getCounter() + 1000))
+              .build();
+          b.addVersions(v.toBuilder().setRecord(v.getRecord().toBuilder()
+              .setBody(forged.toByteString())));
+        }
+        return b.build();
+      }));
+    }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
+      honest.write(r, new Rewriting<>(o, ack -> {
+        byte[] sig = ack.getSignature().toByteArray();
+        sig[0] ^= 1;
+        return ack.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
+      }));
+    }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      honest.writeBack(r, o);
+    }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      honest.complete(r, o);
+    }
+  }
+
+  /**
+   * Two twins under one identity: two honest cores with the same id and signing key but separate
+   * stores; requests from clients in {@code twinB} go to the second, all others to the first. Each
+   * twin alone is correct; together they tell different clients different stories.
+   */
+  static final class Twins extends KeystoreGrpc.KeystoreImplBase {
+    private final KeystoreGrpcService a;
+    private final KeystoreGrpcService b;
+    private final Set<String> twinB;
+
+    Twins(KeyServerCore a, KeyServerCore b, Set<String> twinB) {
+      this.a = new KeystoreGrpcService(a);
+      this.b = new KeystoreGrpcService(b);
+      this.twinB = new HashSet<>(twinB);
+    }
+
+    private KeystoreGrpcService pick(String client) {
+      return twinB.contains(client) ? b : a;
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
+      pick(client(r)).read(r, o);
+    }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
+      pick(parse(r.getRecord().getBody()).getVersion().getClientId()).write(r, o);
+    }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      pick(client(r.getRequest())).writeBack(r, o);
+    }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      pick(client(r)).complete(r, o);
+    }
+
+    private static String client(SignedRequest r) {
+      try {
+        return RequestBody.parseFrom(r.getBody()).getClientId();
+      } catch (InvalidProtocolBufferException e) {
+        return "";
+      }
+    }
+  }
+
+  /** A validly signed acknowledgement of a record this server did not store. */
+  static StoreAck forgedAck(KeyServerCore core, RecordBody body, ByteString recordBody) {
+    AckBody ack = AckBody.newBuilder()
+        .setServerId(core.config().serverId())
+        .setKey(body.getKey())
+        .setVersion(body.getVersion())
+        .setRecordSha256(ByteString.copyFrom(Hashes.sha256(recordBody.toByteArray())))
+        .build();
+    return StoreAck.newBuilder()
+        .setBody(ack.toByteString())
+        .setSignature(ByteString.copyFrom(core.config().signingKey().sign(ack.toByteArray())))
+        .build();
+  }
+
+  static RecordBody parse(ByteString body) {
+    try {
+      return RecordBody.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      return RecordBody.getDefaultInstance();
+    }
+  }
+
+  /** Passes answers on after rewriting them. */
+  static final class Rewriting<T> implements StreamObserver<T> {
+    private final StreamObserver<T> out;
+    private final Function<T, T> rewrite;
+
+    Rewriting(StreamObserver<T> out, Function<T, T> rewrite) {
+      this.out = out;
+      this.rewrite = rewrite;
+    }
+
+    @Override public void onNext(T value) { out.onNext(rewrite.apply(value)); }
+    @Override public void onError(Throwable t) { out.onError(t); }
+    @Override public void onCompleted() { out.onCompleted(); }
+  }
+
+}
