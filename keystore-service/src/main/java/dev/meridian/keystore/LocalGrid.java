@@ -43,9 +43,14 @@ public final class LocalGrid implements AutoCloseable {
   private final List<KeyServer> servers = new ArrayList<>();
   private final Map<String, SigningKey> clientKeys = new LinkedHashMap<>();
   private final List<KeyServerConfig> configs = new ArrayList<>();
+  private final IntFunction<RecordStore> stores;
+  private final IntFunction<Function<KeyServerCore, BindableService>> faces;
 
-  private LocalGrid(QuorumSystem quorums) {
+  private LocalGrid(QuorumSystem quorums, IntFunction<RecordStore> stores,
+      IntFunction<Function<KeyServerCore, BindableService>> faces) {
     this.quorums = quorums;
+    this.stores = stores;
+    this.faces = faces;
   }
 
   /**
@@ -65,7 +70,7 @@ public final class LocalGrid implements AutoCloseable {
       IntFunction<Function<KeyServerCore, BindableService>> faces)
       throws IOException, InvalidQuorumSystemException {
     QuorumCheck.verify(quorums);
-    LocalGrid grid = new LocalGrid(quorums);
+    LocalGrid grid = new LocalGrid(quorums, stores, faces);
     SecureRandom random = new SecureRandom();
     Map<String, VerifyingKey> clientPublic = new LinkedHashMap<>();
     for (String client : clients) {
@@ -116,6 +121,27 @@ public final class LocalGrid implements AutoCloseable {
   /** Stops server {@code index} (its store is closed; the grid no longer owns it). */
   public void stop(int index) {
     servers.get(index).close();
+  }
+
+  /**
+   * Stops server {@code index} and starts it again on the same address with the same identity
+   * and a store from the grid's factory (for a RocksDB factory over one directory: the same
+   * data; in memory: empty). It remembers no session, as after a real restart.
+   */
+  public void restart(int index) throws IOException {
+    InetSocketAddress address = servers.get(index).address();
+    servers.get(index).close();
+    servers.set(index, KeyServer.start(configs.get(index), stores.apply(index), address,
+        faces.apply(index)));
+  }
+
+  /** The signing key of client {@code clientId} (a local grid generated it). */
+  public SigningKey signingKey(String clientId) {
+    SigningKey key = clientKeys.get(clientId);
+    if (key == null) {
+      throw new IllegalArgumentException("unknown client " + clientId);
+    }
+    return key;
   }
 
   /** A client of this grid acting as {@code clientId}, with the given call deadline. */

@@ -2,15 +2,14 @@ package dev.meridian.keystore;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.meridian.keystore.crypto.Hashes;
 import dev.meridian.keystore.server.KeyServerCore;
 import dev.meridian.keystore.server.KeystoreGrpcService;
-import dev.meridian.proto.v1.AckBody;
 import dev.meridian.proto.v1.CompleteReply;
 import dev.meridian.proto.v1.KeystoreGrpc;
 import dev.meridian.proto.v1.ReadReply;
 import dev.meridian.proto.v1.RecordBody;
 import dev.meridian.proto.v1.RequestBody;
+import dev.meridian.proto.v1.SessionGrant;
 import dev.meridian.proto.v1.SignedRequest;
 import dev.meridian.proto.v1.StoreAck;
 import dev.meridian.proto.v1.StoredVersion;
@@ -66,6 +65,7 @@ final class ByzantineFaces {
     @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { held.add(o); }
     @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) { held.add(o); }
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) { held.add(o); }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) { held.add(o); }
   }
 
   /** Honest, but every answer comes {@code delayMillis} late. */
@@ -90,46 +90,51 @@ final class ByzantineFaces {
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
       DELAYS.schedule(() -> honest.complete(r, o), delayMillis, TimeUnit.MILLISECONDS);
     }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      DELAYS.schedule(() -> honest.openSession(r, o), delayMillis, TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
-   * Keeps only the first version it stores of each key, yet acknowledges every later write with
-   * a validly signed acknowledgement, and ignores completions: it replays old data for ever while
+   * Stores honestly and acknowledges honestly, but answers every read of a key with the first
+   * answer it ever gave for that key, and ignores completions: it replays old data for ever while
    * counting towards write quorums.
    */
   static final class Stale extends KeystoreGrpc.KeystoreImplBase {
-    private final KeyServerCore core;
     private final KeystoreGrpcService honest;
-    private final Set<String> keys = ConcurrentHashMap.newKeySet();
+    private final Map<String, ReadReply> firstAnswers = new ConcurrentHashMap<>();
 
     Stale(KeyServerCore core) {
-      this.core = core;
       this.honest = new KeystoreGrpcService(core);
     }
 
     @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
-      honest.read(r, o);
+      String key;
+      try {
+        key = RequestBody.parseFrom(r.getBody()).getRead().getKey();
+      } catch (InvalidProtocolBufferException e) {
+        key = "";
+      }
+      String k = key;
+      honest.read(r, new Rewriting<>(o, reply -> reply.getVersionsCount() == 0 ? reply
+          : firstAnswers.computeIfAbsent(k, x -> reply)));
     }
 
     @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
-      RecordBody body = parse(r.getRecord().getBody());
-      if (keys.add(body.getKey())) {
-        honest.write(r, o);
-      } else {
-        o.onNext(forgedAck(core, body, r.getRecord().getBody()));
-        o.onCompleted();
-      }
+      honest.write(r, o);
     }
 
     @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
-      RecordBody body = parse(r.getRecord().getBody());
-      o.onNext(forgedAck(core, body, r.getRecord().getBody()));
-      o.onCompleted();
+      honest.writeBack(r, o);
     }
 
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
       o.onNext(CompleteReply.getDefaultInstance());
       o.onCompleted();
+    }
+
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      honest.openSession(r, o);
     }
   }
 
@@ -163,6 +168,9 @@ final class ByzantineFaces {
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
       honest.complete(r, o);
     }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      honest.openSession(r, o);
+    }
   }
 
   /**
@@ -192,6 +200,11 @@ final class ByzantineFaces {
     }
     @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
       honest.write(r, new Rewriting<>(o, ack -> {
+        if (!ack.getMac().isEmpty()) {
+          byte[] mac = ack.getMac().toByteArray();
+          mac[0] ^= 1;
+          return ack.toBuilder().setMac(ByteString.copyFrom(mac)).build();
+        }
         byte[] sig = ack.getSignature().toByteArray();
         sig[0] ^= 1;
         return ack.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
@@ -202,6 +215,9 @@ final class ByzantineFaces {
     }
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
       honest.complete(r, o);
+    }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      honest.openSession(r, o);
     }
   }
 
@@ -237,6 +253,9 @@ final class ByzantineFaces {
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
       pick(client(r)).complete(r, o);
     }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      pick(client(r)).openSession(r, o);
+    }
 
     private static String client(SignedRequest r) {
       try {
@@ -245,20 +264,6 @@ final class ByzantineFaces {
         return "";
       }
     }
-  }
-
-  /** A validly signed acknowledgement of a record this server did not store. */
-  static StoreAck forgedAck(KeyServerCore core, RecordBody body, ByteString recordBody) {
-    AckBody ack = AckBody.newBuilder()
-        .setServerId(core.config().serverId())
-        .setKey(body.getKey())
-        .setVersion(body.getVersion())
-        .setRecordSha256(ByteString.copyFrom(Hashes.sha256(recordBody.toByteArray())))
-        .build();
-    return StoreAck.newBuilder()
-        .setBody(ack.toByteString())
-        .setSignature(ByteString.copyFrom(core.config().signingKey().sign(ack.toByteArray())))
-        .build();
   }
 
   static RecordBody parse(ByteString body) {

@@ -175,6 +175,32 @@ class KeystoreGridTest {
   }
 
   @Test
+  void aClientThatSignsEveryRequestWorksBesideOneOnSessions() throws Exception {
+    start(QuorumSystems.gridCr(9, 1), "alice");
+    KeystoreClient signer = KeystoreClient.builder()
+        .clientId("bob").signingKey(grid.signingKey("bob")).servers(grid.endpoints())
+        .quorums(grid.quorums()).deadline(DEADLINE).perRequestSignatures(true)
+        .writer("alice", grid.signingKey("alice").verifyingKey())
+        .build();
+    clients.add(signer);
+    KeystoreClient alice = client("alice");
+    signer.put("k", utf8("signed"));
+    assertArrayEquals(utf8("signed"), alice.get("k").value());
+    alice.put("k", utf8("mac"));
+    assertArrayEquals(utf8("mac"), signer.get("k").value());
+  }
+
+  @Test
+  void aRestartedServerIsReachedAgainOverANewSession() throws Exception {
+    KeystoreClient alice = start(QuorumSystems.gridCr(9, 1), "alice");
+    alice.put("k", utf8("v1"));
+    grid.restart(4); // same identity and store, new process state: it knows no session
+    grid.stop(0); // now every quorum needs server 4
+    alice.put("k", utf8("v2"));
+    assertArrayEquals(utf8("v2"), alice.get("k").value());
+  }
+
+  @Test
   void aFourByFourGridWorksToo() throws Exception {
     KeystoreClient alice = start(QuorumSystems.gridCr(16, 1), "alice");
     alice.put("k", utf8("sixteen"));

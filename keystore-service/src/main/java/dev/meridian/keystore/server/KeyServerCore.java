@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.meridian.keystore.crypto.ConstantTime;
 import dev.meridian.keystore.crypto.Hashes;
+import dev.meridian.keystore.crypto.SessionCrypto;
 import dev.meridian.keystore.crypto.VerifyingKey;
 import dev.meridian.keystore.shamir.Commitments;
 import dev.meridian.keystore.shamir.FeldmanVss;
@@ -12,11 +13,14 @@ import dev.meridian.keystore.store.Bytes;
 import dev.meridian.keystore.store.RecordStore;
 import dev.meridian.keystore.store.StoreException;
 import dev.meridian.keystore.wire.Names;
+import dev.meridian.keystore.wire.Sessions;
 import dev.meridian.keystore.wire.Versions;
 import dev.meridian.proto.v1.AckBody;
 import dev.meridian.proto.v1.CompleteReply;
 import dev.meridian.proto.v1.KeyVersion;
 import dev.meridian.proto.v1.ReadReply;
+import dev.meridian.proto.v1.SessionGrant;
+import dev.meridian.proto.v1.SessionGrantBody;
 import dev.meridian.proto.v1.RecordBody;
 import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SignedRecord;
@@ -62,6 +66,7 @@ public final class KeyServerCore {
   private final RecordStore store;
   private final RequestAuthenticator authenticator;
   private final FeldmanVss vss = FeldmanVss.secp256k1();
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final Object[] locks = new Object[64];
 
   /** A server core over {@code store}, judging freshness by {@code clockMillis}. */
@@ -84,7 +89,7 @@ public final class KeyServerCore {
 
   /** The versions held for a key, newest first, with this server's shares if asked and allowed. */
   public ReadReply read(SignedRequest request) {
-    RequestBody body = authenticator.authenticate(request);
+    RequestBody body = authenticator.authenticate(request).body();
     if (!body.hasRead()) {
       throw Rejection.invalid("a Read request's body must carry a read op");
     }
@@ -118,17 +123,80 @@ public final class KeyServerCore {
 
   /** Stores a new version and this server's share; the record's signature authenticates it. */
   public StoreAck write(WriteRequest request) {
-    ValidRecord record = validate(request.getRecord());
+    if (request.hasAuth()) {
+      // The writer's own authenticated request vouches for the record; readers check the
+      // record's signature, so a writer that signs badly only makes its write unreadable.
+      RequestAuthenticator.Authenticated auth = authenticator.authenticate(request.getAuth());
+      RequestBody body = auth.body();
+      if (!body.hasWrite()) {
+        throw Rejection.invalid("a Write request's auth must carry a write op");
+      }
+      checkAddressedToMe(body);
+      byte[] hash = Hashes.sha256(request.getRecord().getBody().toByteArray());
+      if (!ConstantTime.equal(hash, body.getWrite().getRecordSha256().toByteArray())) {
+        throw Rejection.invalid("write.record_sha256 does not match the record sent");
+      }
+      ValidRecord record = validate(request.getRecord(), false);
+      if (!record.body.getVersion().getClientId().equals(body.getClientId())) {
+        throw Rejection.denied("client " + body.getClientId() + " sent a record of client "
+            + record.body.getVersion().getClientId() + " as its own write");
+      }
+      Share share = checkShare(record, request.getShare());
+      return store(record, share, auth.sessionKey());
+    }
+    ValidRecord record = validate(request.getRecord(), true);
     // The record is authentic; now it must be fresh, so a replayed Write fails.
     authenticator.checkFresh(record.body.getVersion().getClientId(),
         record.body.getTimestampMillis(), record.body.getNonce());
     Share share = checkShare(record, request.getShare());
-    return store(record, share);
+    return store(record, share, null);
+  }
+
+  /**
+   * Agrees a session key with a client: its signed request carries an ephemeral X25519 key; the
+   * answer carries this server's, with the session id, signed by this server.
+   */
+  public SessionGrant openSession(SignedRequest request) {
+    if (!request.getSessionId().isEmpty()) {
+      throw Rejection.invalid("OpenSession must be signed, not sent over a session");
+    }
+    RequestBody body = authenticator.authenticate(request).body();
+    if (!body.hasOpenSession()) {
+      throw Rejection.invalid("an OpenSession request's body must carry an open_session op");
+    }
+    checkAddressedToMe(body);
+    byte[] clientShare = body.getOpenSession().getClientShare().toByteArray();
+    byte[] ephemeral = SessionCrypto.newPrivateKey(random);
+    byte[] shared;
+    try {
+      shared = SessionCrypto.agree(ephemeral, clientShare);
+    } catch (IllegalArgumentException e) {
+      throw Rejection.invalid("open_session.client_share: " + e.getMessage());
+    }
+    byte[] sessionId = new byte[16];
+    random.nextBytes(sessionId);
+    SessionGrantBody grant = SessionGrantBody.newBuilder()
+        .setServerId(config.serverId())
+        .setClientId(body.getClientId())
+        .setSessionId(ByteString.copyFrom(sessionId))
+        .setClientShare(ByteString.copyFrom(clientShare))
+        .setServerShare(ByteString.copyFrom(SessionCrypto.publicKey(ephemeral)))
+        .build();
+    byte[] grantBytes = grant.toByteArray();
+    byte[] key = SessionCrypto.deriveKey(shared, Hashes.sha256(grantBytes), Sessions.KEY_INFO);
+    java.util.Arrays.fill(shared, (byte) 0);
+    java.util.Arrays.fill(ephemeral, (byte) 0);
+    authenticator.addSession(grant.getSessionId(), body.getClientId(), key);
+    return SessionGrant.newBuilder()
+        .setBody(ByteString.copyFrom(grantBytes))
+        .setSignature(ByteString.copyFrom(config.signingKey().sign(grantBytes)))
+        .build();
   }
 
   /** Stores a version a reader found missing here, with the share it interpolated. */
   public StoreAck writeBack(WriteBackRequest request) {
-    RequestBody body = authenticator.authenticate(request.getRequest());
+    RequestAuthenticator.Authenticated auth = authenticator.authenticate(request.getRequest());
+    RequestBody body = auth.body();
     if (!body.hasWriteBack()) {
       throw Rejection.invalid("a WriteBack request's body must carry a write_back op");
     }
@@ -137,20 +205,21 @@ public final class KeyServerCore {
     if (!ConstantTime.equal(hash, body.getWriteBack().getRecordSha256().toByteArray())) {
       throw Rejection.invalid("write_back.record_sha256 does not match the record sent");
     }
-    ValidRecord record = validate(request.getRecord());
+    // Another client's record: its writer's signature is what makes it worth keeping.
+    ValidRecord record = validate(request.getRecord(), true);
     String client = body.getClientId();
     if (!config.policy().allows(client, AccessPolicy.Right.READ, record.key())) {
       checkAllowed(client, AccessPolicy.Right.WRITE, record.key());
     }
     Share share = checkShare(record, request.getShare());
-    return store(record, share);
+    return store(record, share, auth.sessionKey());
   }
 
   // ---------------------------------------------------------------- complete
 
   /** Marks versions complete; older versions of those keys are deleted here. */
   public CompleteReply complete(SignedRequest request) {
-    RequestBody body = authenticator.authenticate(request);
+    RequestBody body = authenticator.authenticate(request).body();
     if (!body.hasComplete()) {
       throw Rejection.invalid("a Complete request's body must carry a complete op");
     }
@@ -182,7 +251,7 @@ public final class KeyServerCore {
     }
   }
 
-  private ValidRecord validate(SignedRecord signed) {
+  private ValidRecord validate(SignedRecord signed, boolean checkSignature) {
     RecordBody body;
     try {
       body = RecordBody.parseFrom(signed.getBody());
@@ -192,7 +261,8 @@ public final class KeyServerCore {
     String key = checkKey(body.getKey());
     Version version = checkVersion(body.getVersion());
     VerifyingKey writerKey = authenticator.clientKey(version.getClientId());
-    if (!writerKey.verify(signed.getBody().toByteArray(), signed.getSignature().toByteArray())) {
+    if (checkSignature
+        && !writerKey.verify(signed.getBody().toByteArray(), signed.getSignature().toByteArray())) {
       throw Rejection.unauthenticated("record signature does not verify under client "
           + version.getClientId() + "'s key (key " + key + ", version "
           + Versions.show(version) + ")");
@@ -294,7 +364,7 @@ public final class KeyServerCore {
 
   // ---------------------------------------------------------------- storage
 
-  private StoreAck store(ValidRecord record, Share share) {
+  private StoreAck store(ValidRecord record, Share share, byte[] sessionKey) {
     String key = record.key();
     Version version = record.body.getVersion();
     StoredVersion stored = StoredVersion.newBuilder()
@@ -337,10 +407,13 @@ public final class KeyServerCore {
         .setRecordSha256(ByteString.copyFrom(Hashes.sha256(record.signed.getBody().toByteArray())))
         .build();
     byte[] ackBytes = ack.toByteArray();
-    return StoreAck.newBuilder()
-        .setBody(ByteString.copyFrom(ackBytes))
-        .setSignature(ByteString.copyFrom(config.signingKey().sign(ackBytes)))
-        .build();
+    StoreAck.Builder reply = StoreAck.newBuilder().setBody(ByteString.copyFrom(ackBytes));
+    if (sessionKey != null) {
+      reply.setMac(ByteString.copyFrom(SessionCrypto.hmac(sessionKey, ackBytes)));
+    } else {
+      reply.setSignature(ByteString.copyFrom(config.signingKey().sign(ackBytes)));
+    }
+    return reply.build();
   }
 
   private boolean markComplete(String key, Version version) {

@@ -3,6 +3,7 @@ package dev.meridian.keystore.server;
 import dev.meridian.proto.v1.CompleteReply;
 import dev.meridian.proto.v1.KeystoreGrpc;
 import dev.meridian.proto.v1.ReadReply;
+import dev.meridian.proto.v1.SessionGrant;
 import dev.meridian.proto.v1.SignedRequest;
 import dev.meridian.proto.v1.StoreAck;
 import dev.meridian.proto.v1.WriteBackRequest;
@@ -44,6 +45,11 @@ public final class KeystoreGrpcService extends KeystoreGrpc.KeystoreImplBase {
   @Override
   public void complete(SignedRequest request, StreamObserver<CompleteReply> reply) {
     answer(request, core::complete, reply);
+  }
+
+  @Override
+  public void openSession(SignedRequest request, StreamObserver<SessionGrant> reply) {
+    answer(request, core::openSession, reply);
   }
 
   private <Q, A> void answer(Q request, Function<Q, A> handler, StreamObserver<A> reply) {

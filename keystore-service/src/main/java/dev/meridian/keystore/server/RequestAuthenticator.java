@@ -4,8 +4,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.keystore.crypto.SessionCrypto;
 import dev.meridian.keystore.crypto.VerifyingKey;
 import dev.meridian.keystore.wire.Names;
+import dev.meridian.keystore.wire.Sessions;
 import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SignedRequest;
 import java.time.Duration;
@@ -33,6 +35,11 @@ final class RequestAuthenticator {
   private final long windowMillis;
   private final LongSupplier clockMillis;
   private final Cache<String, Boolean> seen;
+  // Sessions agreed by OpenSession: a client that finds its session gone opens another.
+  private final Cache<ByteString, Session> sessions = Caffeine.newBuilder()
+      .expireAfterAccess(10, TimeUnit.MINUTES)
+      .maximumSize(100_000)
+      .build();
 
   RequestAuthenticator(Map<String, VerifyingKey> clients, Duration window, LongSupplier clockMillis) {
     this.clients = clients;
@@ -44,22 +51,51 @@ final class RequestAuthenticator {
         .build();
   }
 
-  /** The request's body, if the request is authentic and fresh; a {@link Rejection} if not. */
-  RequestBody authenticate(SignedRequest request) {
+  /**
+   * An authenticated, fresh request: its body, and the key of the session it came over (null if
+   * it was signed), with which the answer is MACed.
+   */
+  record Authenticated(RequestBody body, byte[] sessionKey) {}
+
+  /** The request, if it is authentic and fresh; a {@link Rejection} if not. */
+  Authenticated authenticate(SignedRequest request) {
     RequestBody body;
     try {
       body = RequestBody.parseFrom(request.getBody());
     } catch (InvalidProtocolBufferException e) {
       throw Rejection.invalid("request body is not a valid RequestBody message");
     }
-    VerifyingKey key = clientKey(body.getClientId());
-    if (!key.verify(request.getBody().toByteArray(), request.getSignature().toByteArray())) {
-      throw Rejection.unauthenticated("request signature does not verify under client "
-          + body.getClientId() + "'s key");
+    byte[] sessionKey = null;
+    if (!request.getSessionId().isEmpty()) {
+      Session session = sessions.getIfPresent(request.getSessionId());
+      if (session == null) {
+        throw Rejection.unauthenticated(Sessions.UNKNOWN_SESSION + " (client " + body.getClientId()
+            + "): open a new one");
+      }
+      if (!session.clientId().equals(body.getClientId())
+          || !SessionCrypto.verifyHmac(session.key(), request.getBody().toByteArray(),
+              request.getMac().toByteArray())) {
+        throw Rejection.unauthenticated("request MAC does not verify under the session of client "
+            + session.clientId());
+      }
+      sessionKey = session.key();
+    } else {
+      VerifyingKey key = clientKey(body.getClientId());
+      if (!key.verify(request.getBody().toByteArray(), request.getSignature().toByteArray())) {
+        throw Rejection.unauthenticated("request signature does not verify under client "
+            + body.getClientId() + "'s key");
+      }
     }
     checkFresh(body.getClientId(), body.getTimestampMillis(), body.getNonce());
-    return body;
+    return new Authenticated(body, sessionKey);
   }
+
+  /** Remembers a session agreed with {@code clientId} (idle sessions expire). */
+  void addSession(ByteString sessionId, String clientId, byte[] key) {
+    sessions.put(sessionId, new Session(clientId, key));
+  }
+
+  private record Session(String clientId, byte[] key) {}
 
   /** The registered key of {@code clientId}; UNAUTHENTICATED naming it if unknown. */
   VerifyingKey clientKey(String clientId) {

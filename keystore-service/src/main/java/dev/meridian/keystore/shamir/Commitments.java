@@ -12,9 +12,12 @@ import org.bouncycastle.math.ec.ECPoint;
  * discrete-logarithm problem protects.
  *
  * <p>Encoding ({@link #encode()}, canonical: one value has one encoding): one byte t (1 … 255),
- * then t points, each 33 bytes — compressed SEC1 ({@code 0x02}/{@code 0x03} and the 32-byte
- * x-coordinate), or 33 zero bytes for the point at infinity, which is the commitment to a zero
- * coefficient (the C_0 of a zero-secret refresh dealing).
+ * then t points, each 65 bytes — uncompressed SEC1 ({@code 0x04}, x, y), or 65 zero bytes for the
+ * point at infinity, which is the commitment to a zero coefficient (the C_0 of a zero-secret
+ * refresh dealing). Uncompressed because every server decodes the commitments of every write:
+ * checking y² = x³ + 7 costs two field multiplications, recovering y from a compressed x a
+ * square root (a 256-bit exponentiation), which was a tenth of a write's CPU. (secp256k1 has
+ * cofactor 1: a point on the curve is in the group.)
  *
  * <p>Guarantee: every {@code Commitments} holds exactly t valid points of secp256k1 (or
  * infinity). Failure model: {@link #decode} refuses anything else with an {@link
@@ -24,6 +27,8 @@ import org.bouncycastle.math.ec.ECPoint;
 public final class Commitments {
   /** The largest threshold the one-byte encoding allows. */
   public static final int MAX_THRESHOLD = 255;
+  /** Bytes per encoded point. */
+  public static final int POINT_BYTES = 65;
 
   private final ECPoint[] points; // normalized (affine) or infinity
   private final byte[] encoded;
@@ -37,12 +42,12 @@ public final class Commitments {
   static Commitments of(ECPoint[] points) {
     ECPoint[] normalized = points.clone();
     Secp256k1.CURVE.normalizeAll(normalized);
-    byte[] encoded = new byte[1 + Secp256k1.POINT_BYTES * normalized.length];
+    byte[] encoded = new byte[1 + POINT_BYTES * normalized.length];
     encoded[0] = (byte) normalized.length;
     for (int j = 0; j < normalized.length; j++) {
       if (!normalized[j].isInfinity()) {
-        byte[] point = normalized[j].getEncoded(true);
-        System.arraycopy(point, 0, encoded, 1 + Secp256k1.POINT_BYTES * j, point.length);
+        byte[] point = normalized[j].getEncoded(false);
+        System.arraycopy(point, 0, encoded, 1 + POINT_BYTES * j, point.length);
       }
     }
     return new Commitments(normalized, encoded);
@@ -65,15 +70,15 @@ public final class Commitments {
       throw new IllegalArgumentException("commitments encoding has threshold 0; must be 1.."
           + MAX_THRESHOLD);
     }
-    int expected = 1 + Secp256k1.POINT_BYTES * t;
+    int expected = 1 + POINT_BYTES * t;
     if (encoded.length != expected) {
       throw new IllegalArgumentException("commitments encoding is " + encoded.length
-          + " bytes; threshold " + t + " needs 1 + 33*" + t + " = " + expected);
+          + " bytes; threshold " + t + " needs 1 + 65*" + t + " = " + expected);
     }
     ECPoint[] points = new ECPoint[t];
     for (int j = 0; j < t; j++) {
-      int offset = 1 + Secp256k1.POINT_BYTES * j;
-      byte[] point = Arrays.copyOfRange(encoded, offset, offset + Secp256k1.POINT_BYTES);
+      int offset = 1 + POINT_BYTES * j;
+      byte[] point = Arrays.copyOfRange(encoded, offset, offset + POINT_BYTES);
       points[j] = decodePoint(j, point);
     }
     return new Commitments(points, encoded.clone());
@@ -85,19 +90,19 @@ public final class Commitments {
       for (byte b : point) {
         if (b != 0) {
           throw new IllegalArgumentException("commitment " + j + " starts with 0x00 but is not"
-              + " 33 zero bytes (the encoding of the point at infinity)");
+              + " 65 zero bytes (the encoding of the point at infinity)");
         }
       }
       return Secp256k1.CURVE.getInfinity();
     }
-    if (prefix != 0x02 && prefix != 0x03) {
+    if (prefix != 0x04) {
       throw new IllegalArgumentException(String.format("commitment %d has prefix 0x%02x;"
-          + " expected 0x02 or 0x03 (compressed point) or 33 zero bytes (infinity)", j, prefix));
+          + " expected 0x04 (uncompressed point) or 65 zero bytes (infinity)", j, prefix));
     }
     try {
       return Secp256k1.CURVE.decodePoint(point).normalize();
     } catch (IllegalArgumentException | ArithmeticException e) {
-      // BouncyCastle refuses x >= p ("invalid for field") and x with no y on the curve.
+      // BouncyCastle refuses coordinates >= p ("invalid for field") and points off the curve.
       throw new IllegalArgumentException("commitment " + j + " is not a point on secp256k1", e);
     }
   }
@@ -107,7 +112,7 @@ public final class Commitments {
     return points.length;
   }
 
-  /** A copy of the canonical encoding: 1 + 33·t bytes. */
+  /** A copy of the canonical encoding: 1 + 65·t bytes. */
   public byte[] encode() {
     return encoded.clone();
   }

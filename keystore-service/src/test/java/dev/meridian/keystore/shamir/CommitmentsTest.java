@@ -31,7 +31,7 @@ class CommitmentsTest {
       int t = 1 + (int) (seed % 9);
       Commitments c = commitments(seed, t);
       byte[] encoded = c.encode();
-      assertEquals(1 + 33 * t, encoded.length, "seed=" + seed);
+      assertEquals(1 + 65 * t, encoded.length, "seed=" + seed);
       assertEquals(t, encoded[0], "seed=" + seed);
       Commitments decoded = Commitments.decode(encoded);
       assertEquals(c, decoded, "seed=" + seed);
@@ -39,8 +39,8 @@ class CommitmentsTest {
       assertArrayEquals(encoded, decoded.encode(), "seed=" + seed);
       assertEquals(t, decoded.threshold(), "seed=" + seed);
       for (int j = 0; j < t; j++) {
-        int prefix = encoded[1 + 33 * j];
-        assertTrue(prefix == 2 || prefix == 3, "seed=" + seed + " j=" + j + " prefix " + prefix);
+        int prefix = encoded[1 + 65 * j];
+        assertEquals(4, prefix, "seed=" + seed + " j=" + j + " prefix " + prefix);
       }
     }
     assertNotEquals(commitments(1, 3), commitments(2, 3));
@@ -58,47 +58,46 @@ class CommitmentsTest {
     byte[] good = commitments(3, 3).encode();
     assertMessage("commitments encoding is empty", new byte[0]);
     assertMessage("threshold 0", new byte[] {0});
-    assertMessage("is 99 bytes; threshold 3 needs 1 + 33*3 = 100", Arrays.copyOf(good, 99));
-    assertMessage("is 101 bytes; threshold 3 needs 1 + 33*3 = 100", Arrays.copyOf(good, 101));
+    assertMessage("is 195 bytes; threshold 3 needs 1 + 65*3 = 196", Arrays.copyOf(good, 195));
+    assertMessage("is 197 bytes; threshold 3 needs 1 + 65*3 = 196", Arrays.copyOf(good, 197));
     byte[] claimsFour = good.clone();
     claimsFour[0] = 4;
-    assertMessage("threshold 4 needs 1 + 33*4 = 133", claimsFour);
+    assertMessage("threshold 4 needs 1 + 65*4 = 261", claimsFour);
   }
 
   @Test
   void pointsOffTheCurveAreRefusedByIndex() {
     byte[] encoded = commitments(4, 3).encode();
-    // An x for which x^3 + 7 has no square root mod p: no point has it.
-    BigInteger x = BigInteger.ONE;
-    while (x.pow(3).add(BigInteger.valueOf(7)).modPow(P.shiftRight(1), P).equals(BigInteger.ONE)) {
-      x = x.add(BigInteger.ONE);
-    }
+    // Commitment 2 with its y changed: (x, y + 1) does not satisfy y^2 = x^3 + 7.
     byte[] offCurve = encoded.clone();
-    System.arraycopy(ModQ.toBytes(ModQ.toLimbs(x)), 0, offCurve, 1 + 33 * 2 + 1, 32);
+    int y = 1 + 65 * 2 + 1 + 32;
+    BigInteger y2 = new BigInteger(1, Arrays.copyOfRange(offCurve, y, y + 32)).add(BigInteger.ONE)
+        .mod(P);
+    System.arraycopy(ModQ.toBytes(ModQ.toLimbs(y2)), 0, offCurve, y, 32);
     assertMessage("commitment 2 is not a point on secp256k1", offCurve);
 
     byte[] notAFieldElement = encoded.clone(); // x = 2^256 - 1 >= p
-    Arrays.fill(notAFieldElement, 1 + 33 + 1, 1 + 33 + 33, (byte) 0xFF);
+    Arrays.fill(notAFieldElement, 1 + 65 + 1, 1 + 65 + 33, (byte) 0xFF);
     assertMessage("commitment 1 is not a point on secp256k1", notAFieldElement);
 
-    byte[] uncompressedPrefix = encoded.clone();
-    uncompressedPrefix[1] = 0x04;
-    assertMessage("commitment 0 has prefix 0x04", uncompressedPrefix);
+    byte[] compressedPrefix = encoded.clone();
+    compressedPrefix[1] = 0x02;
+    assertMessage("commitment 0 has prefix 0x02", compressedPrefix);
 
     byte[] badInfinity = encoded.clone();
-    badInfinity[1 + 33] = 0x00;
-    assertMessage("commitment 1 starts with 0x00 but is not 33 zero bytes", badInfinity);
+    badInfinity[1 + 65] = 0x00;
+    assertMessage("commitment 1 starts with 0x00 but is not 65 zero bytes", badInfinity);
   }
 
   @Test
-  void infinityIsThirtyThreeZeroBytesAndDecodes() {
+  void infinityIsSixtyFiveZeroBytesAndDecodes() {
     Dealing refresh = VSS.deal(SecretScalar.zero(), 2, List.of(1, 2, 3), SeededRandom.of(8));
     byte[] encoded = refresh.commitments().encode();
-    assertArrayEquals(new byte[33], Arrays.copyOfRange(encoded, 1, 34));
+    assertArrayEquals(new byte[65], Arrays.copyOfRange(encoded, 1, 66));
     Commitments decoded = Commitments.decode(encoded);
     assertEquals(refresh.commitments(), decoded);
     assertTrue(VSS.verify(refresh.shares().get(2), decoded));
-    byte[] allInfinity = new byte[1 + 33 * 2];
+    byte[] allInfinity = new byte[1 + 65 * 2];
     allInfinity[0] = 2;
     Commitments zeroPolynomial = Commitments.decode(allInfinity);
     assertTrue(VSS.verify(Share.of(5, new byte[32]), zeroPolynomial));

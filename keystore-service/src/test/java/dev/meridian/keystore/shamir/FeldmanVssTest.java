@@ -292,7 +292,7 @@ class FeldmanVssTest {
     for (long seed = 0; seed < 10; seed++) {
       Dealing refresh = VSS.deal(SecretScalar.zero(), 3, oneTo(5), SeededRandom.of(seed));
       byte[] encoded = refresh.commitments().encode();
-      assertTrue(Arrays.equals(new byte[33], Arrays.copyOfRange(encoded, 1, 34)), "seed=" + seed);
+      assertTrue(Arrays.equals(new byte[65], Arrays.copyOfRange(encoded, 1, 66)), "seed=" + seed);
       Commitments decoded = Commitments.decode(encoded);
       assertEquals(refresh.commitments(), decoded, "seed=" + seed);
       for (Share share : refresh.shares()) {
