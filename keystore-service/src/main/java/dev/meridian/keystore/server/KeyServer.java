@@ -3,7 +3,6 @@ package dev.meridian.keystore.server;
 import dev.meridian.keystore.store.RecordStore;
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -49,8 +48,7 @@ public final class KeyServer implements AutoCloseable {
       throws IOException {
     KeyServerCore core = new KeyServerCore(config, store, System::currentTimeMillis);
     Server server = NettyServerBuilder.forAddress(address)
-        .addService(ServerInterceptors.intercept(face.apply(core),
-            new MalformedRequestInterceptor()))
+        .addService(MalformedRequests.tolerant(face.apply(core).bindService()))
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
         // Handlers run on the transport's threads: they compute (a signature or HMAC check, a
         // Feldman check) and write a store that does not fsync by default, and never wait on

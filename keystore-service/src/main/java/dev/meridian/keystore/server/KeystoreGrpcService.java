@@ -53,6 +53,12 @@ public final class KeystoreGrpcService extends KeystoreGrpc.KeystoreImplBase {
   }
 
   private <Q, A> void answer(Q request, Function<Q, A> handler, StreamObserver<A> reply) {
+    if (MalformedRequests.isMalformed(request)) {
+      reply.onError(Status.INVALID_ARGUMENT.withDescription("request to server "
+          + core.config().serverId() + " is not a valid protobuf message of its method's type")
+          .asRuntimeException());
+      return;
+    }
     A answer;
     try {
       answer = handler.apply(request);
