@@ -62,9 +62,9 @@ public final class KeystoreBench {
   /** Runs the benchmark; false if an operation failed. */
   public static boolean run(Length length, PrintStream out) throws Exception {
     out.println("keystore bench: grid-cr f=1, " + length.clients + " closed-loop clients, "
-        + "32-byte secrets, RocksDB stores, all in this JVM on 127.0.0.1; warm-up "
-        + length.warmUp.toSeconds() + " s, measured " + length.measured.toSeconds()
-        + " s per phase");
+        + "32-byte secrets, RocksDB stores, all in this JVM on 127.0.0.1; warm-up at least "
+        + length.warmUp.toSeconds() + " s and until the JIT settles, measured "
+        + length.measured.toSeconds() + " s per phase");
     Phase[] nine = null;
     boolean ok = true;
     for (int n : new int[] {9, 16}) {
@@ -124,14 +124,15 @@ public final class KeystoreBench {
 
   private static void report(PrintStream out, int n, String what, Phase p) {
     out.printf(Locale.ROOT, "n=%d %s_per_s=%.0f p50_ms=%.2f p99_ms=%.2f messages_per_op=%.1f "
-        + "failures=%d%n", n, what, p.opsPerSecond, p.p50Millis, p.p99Millis, p.messagesPerOp,
-        p.failures);
+        + "failures=%d (after %.0f s of warm-up, %s)%n", n, what, p.opsPerSecond, p.p50Millis,
+        p.p99Millis, p.messagesPerOp, p.failures, warmUpSeconds,
+        jitSettled ? "JIT settled" : "JIT NOT settled");
   }
 
   /** Warm-up then measurement of one kind of operation, all clients closed loop. */
   private static Phase phase(List<KeystoreClient> clients, Length length, boolean writes)
       throws Exception {
-    loop(clients, length.warmUp, writes, new long[clients.size()][]);
+    warmUp(clients, length, writes);
     long callsBefore = clients.stream().mapToLong(KeystoreClient::callsSent).sum();
     long[][] latencies = new long[clients.size()][];
     long[] failures = new long[clients.size()];
@@ -144,6 +145,34 @@ public final class KeystoreBench {
     return new Phase(ops / seconds, percentile(all, 0.50), percentile(all, 0.99),
         ops == 0 ? 0 : 2.0 * calls / ops, Arrays.stream(failures).sum());
   }
+
+  /**
+   * Runs the load in one-second slices for at least the warm-up time and until two slices in a
+   * row spent under 5 % of their time compiling with no C2 compilation queued (at most 60 s, or
+   * 6 s with --quick), so that the measurement sees compiled code.
+   */
+  private static void warmUp(List<KeystoreClient> clients, Length length, boolean writes)
+      throws Exception {
+    java.lang.management.CompilationMXBean jit =
+        java.lang.management.ManagementFactory.getCompilationMXBean();
+    long begin = System.nanoTime();
+    long minEnd = begin + length.warmUp.toNanos();
+    long maxEnd = begin + (length == Length.QUICK ? 6 : 60) * 1_000_000_000L;
+    int quiet = 0;
+    while (System.nanoTime() < maxEnd && (System.nanoTime() < minEnd || quiet < 2)) {
+      long jitBefore = jit.getTotalCompilationTime();
+      long t0 = System.nanoTime();
+      loop(clients, Duration.ofSeconds(1), writes, new long[clients.size()][]);
+      double share = (jit.getTotalCompilationTime() - jitBefore) * 1e6 / (System.nanoTime() - t0);
+      quiet = share < 0.05 && JitActivity.c2Pending() <= 0 ? quiet + 1 : 0;
+    }
+    warmUpSeconds = (System.nanoTime() - begin) / 1e9;
+    jitSettled = quiet >= 2;
+  }
+
+  // What the last warm-up did, for the report line.
+  private static double warmUpSeconds;
+  private static boolean jitSettled;
 
   private static long[] loop(List<KeystoreClient> clients, Duration duration, boolean writes,
       long[][] latencies) throws Exception {

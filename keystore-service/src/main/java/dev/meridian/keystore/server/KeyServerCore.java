@@ -397,6 +397,10 @@ public final class KeyServerCore {
                 + config.maxVersionsPerKey() + ")");
           }
           write(Map.of(versionKey(key, version), stored.toByteArray()), List.of());
+          List<StoredVersion> now = new ArrayList<>(held);
+          now.add(stored);
+          now.sort((a, b) -> Versions.ORDER.compare(versionOf(a), versionOf(b)));
+          cached.put(key, new KeyState(List.copyOf(now), complete));
         }
       }
     }
@@ -429,38 +433,60 @@ public final class KeyServerCore {
         return true;
       }
       List<Bytes> older = new ArrayList<>();
+      List<StoredVersion> kept = new ArrayList<>();
       for (StoredVersion v : held) {
         if (Versions.newer(version, versionOf(v))) {
           older.add(versionKey(key, versionOf(v)));
+        } else {
+          kept.add(v);
         }
       }
       write(Map.of(completeKey(key), version.toByteArray()), older);
+      cached.put(key, new KeyState(List.copyOf(kept), Optional.of(version)));
       return true;
     }
   }
 
+  /**
+   * What the store holds for one key: its versions, oldest first, and the newest version known
+   * complete. A cache in front of the store: RocksDB prefix scans over keys whose old versions
+   * were deleted walk their tombstones until a compaction, which made reads after a burst of
+   * writes markedly slower. Every change is made under the key's lock, store first, then cache.
+   */
+  private record KeyState(List<StoredVersion> versions, Optional<Version> complete) {}
+
+  private final com.github.benmanes.caffeine.cache.Cache<String, KeyState> cached =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).build();
+
   /** Every version held for {@code key}, oldest first. Call under the key's lock. */
   private List<StoredVersion> versions(String key) {
+    return state(key).versions();
+  }
+
+  private Optional<Version> completeVersion(String key) {
+    return state(key).complete();
+  }
+
+  private KeyState state(String key) {
+    KeyState state = cached.getIfPresent(key);
+    if (state != null) {
+      return state;
+    }
     List<StoredVersion> out = new ArrayList<>();
+    Optional<Version> complete;
     try {
       for (Map.Entry<Bytes, byte[]> e : store.scan(versionPrefix(key))) {
         out.add(StoredVersion.parseFrom(e.getValue()));
       }
-    } catch (StoreException | InvalidProtocolBufferException e) {
-      throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
-          + " could not read its store for key " + key);
-    }
-    return out;
-  }
-
-  private Optional<Version> completeVersion(String key) {
-    try {
       Optional<byte[]> bytes = store.get(completeKey(key));
-      return bytes.isEmpty() ? Optional.empty() : Optional.of(Version.parseFrom(bytes.get()));
+      complete = bytes.isEmpty() ? Optional.empty() : Optional.of(Version.parseFrom(bytes.get()));
     } catch (StoreException | InvalidProtocolBufferException e) {
       throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
           + " could not read its store for key " + key);
     }
+    state = new KeyState(List.copyOf(out), complete);
+    cached.put(key, state);
+    return state;
   }
 
   private void write(Map<Bytes, byte[]> puts, List<Bytes> deletes) {
