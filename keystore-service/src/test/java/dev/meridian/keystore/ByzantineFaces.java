@@ -35,8 +35,8 @@ import java.util.function.Function;
  * old data, corrupt, equivocate. They cannot forge a client's signature.
  */
 final class ByzantineFaces {
-  /** The kinds of misbehaviour. */
-  enum Kind { SILENT, SLOW, STALE, CORRUPT_SHARES, BAD_SIGNATURES, EQUIVOCATING }
+  /** The kinds of misbehaviour of one server alone (equivocation needs two: see {@link Twins}). */
+  enum Kind { SILENT, SLOW, STALE, CORRUPT_SHARES, BAD_SIGNATURES }
 
   private static final ScheduledExecutorService DELAYS = Executors.newScheduledThreadPool(1, r -> {
     Thread t = new Thread(r, "byzantine-delays");
@@ -53,7 +53,6 @@ final class ByzantineFaces {
       case STALE -> Stale::new;
       case CORRUPT_SHARES -> CorruptShares::new;
       case BAD_SIGNATURES -> BadSignatures::new;
-      case EQUIVOCATING -> core -> { throw new IllegalStateException("use twins(...)"); };
     };
   }
 
