@@ -135,9 +135,8 @@ public final class KeystoreBench {
     warmUp(clients, length, writes);
     long callsBefore = clients.stream().mapToLong(KeystoreClient::callsSent).sum();
     long[][] latencies = new long[clients.size()][];
-    long[] failures = new long[clients.size()];
     long start = System.nanoTime();
-    failures = loop(clients, length.measured, writes, latencies);
+    long[] failures = loop(clients, length.measured, writes, latencies);
     double seconds = (System.nanoTime() - start) / 1e9;
     long calls = clients.stream().mapToLong(KeystoreClient::callsSent).sum() - callsBefore;
     long[] all = Stream.of(latencies).flatMapToLong(Arrays::stream).sorted().toArray();

@@ -461,9 +461,6 @@ public final class KeystoreClient implements AutoCloseable {
     if (verifiedRecords.getIfPresent(hex) != null) {
       return true;
     }
-    if (body.getVersion().getClientId().isEmpty()) {
-      return false;
-    }
     VerifyingKey writer = writerKeys.get(
         body.getVersion().getClientId());
     if (writer == null || !writer.verify(record.getBody().toByteArray(),

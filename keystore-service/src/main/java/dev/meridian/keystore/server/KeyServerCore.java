@@ -103,12 +103,12 @@ public final class KeyServerCore {
       checkAllowed(client, AccessPolicy.Right.WRITE, key);
     }
     ReadReply.Builder reply = ReadReply.newBuilder().setServerId(config.serverId());
-    List<StoredVersion> held;
+    List<Held> held;
     synchronized (lockFor(key)) {
       held = versions(key);
     }
     for (int i = held.size() - 1; i >= 0 && reply.getVersionsCount() < MAX_VERSIONS_PER_READ; i--) {
-      StoredVersion stored = held.get(i);
+      StoredVersion stored = held.get(i).stored();
       if (shares) {
         reply.addVersions(stored);
       } else {
@@ -378,11 +378,11 @@ public final class KeyServerCore {
       Optional<Version> complete = completeVersion(key);
       boolean superseded = complete.isPresent() && Versions.newer(complete.get(), version);
       if (!superseded) {
-        List<StoredVersion> held = versions(key);
+        List<Held> held = versions(key);
         StoredVersion same = null;
-        for (StoredVersion v : held) {
-          if (Versions.ORDER.compare(versionOf(v), version) == 0) {
-            same = v;
+        for (Held h : held) {
+          if (Versions.ORDER.compare(h.version(), version) == 0) {
+            same = h.stored();
           }
         }
         if (same != null) {
@@ -397,9 +397,9 @@ public final class KeyServerCore {
                 + config.maxVersionsPerKey() + ")");
           }
           write(Map.of(versionKey(key, version), stored.toByteArray()), List.of());
-          List<StoredVersion> now = new ArrayList<>(held);
-          now.add(stored);
-          now.sort((a, b) -> Versions.ORDER.compare(versionOf(a), versionOf(b)));
+          List<Held> now = new ArrayList<>(held);
+          now.add(new Held(version, stored));
+          now.sort((a, b) -> Versions.ORDER.compare(a.version(), b.version()));
           cached.put(key, new KeyState(List.copyOf(now), complete));
         }
       }
@@ -422,9 +422,9 @@ public final class KeyServerCore {
 
   private boolean markComplete(String key, Version version) {
     synchronized (lockFor(key)) {
-      List<StoredVersion> held = versions(key);
+      List<Held> held = versions(key);
       boolean holds = held.stream()
-          .anyMatch(v -> Versions.ORDER.compare(versionOf(v), version) == 0);
+          .anyMatch(h -> Versions.ORDER.compare(h.version(), version) == 0);
       if (!holds) {
         return false; // keep what we have: the complete version is readable elsewhere
       }
@@ -433,12 +433,12 @@ public final class KeyServerCore {
         return true;
       }
       List<Bytes> older = new ArrayList<>();
-      List<StoredVersion> kept = new ArrayList<>();
-      for (StoredVersion v : held) {
-        if (Versions.newer(version, versionOf(v))) {
-          older.add(versionKey(key, versionOf(v)));
+      List<Held> kept = new ArrayList<>();
+      for (Held h : held) {
+        if (Versions.newer(version, h.version())) {
+          older.add(versionKey(key, h.version()));
         } else {
-          kept.add(v);
+          kept.add(h);
         }
       }
       write(Map.of(completeKey(key), version.toByteArray()), older);
@@ -453,13 +453,16 @@ public final class KeyServerCore {
    * were deleted walk their tombstones until a compaction, which made reads after a burst of
    * writes markedly slower. Every change is made under the key's lock, store first, then cache.
    */
-  private record KeyState(List<StoredVersion> versions, Optional<Version> complete) {}
+  private record KeyState(List<Held> versions, Optional<Version> complete) {}
+
+  /** A stored version with its version parsed once, not at every comparison. */
+  private record Held(Version version, StoredVersion stored) {}
 
   private final com.github.benmanes.caffeine.cache.Cache<String, KeyState> cached =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).build();
 
   /** Every version held for {@code key}, oldest first. Call under the key's lock. */
-  private List<StoredVersion> versions(String key) {
+  private List<Held> versions(String key) {
     return state(key).versions();
   }
 
@@ -472,11 +475,12 @@ public final class KeyServerCore {
     if (state != null) {
       return state;
     }
-    List<StoredVersion> out = new ArrayList<>();
+    List<Held> out = new ArrayList<>();
     Optional<Version> complete;
     try {
       for (Map.Entry<Bytes, byte[]> e : store.scan(versionPrefix(key))) {
-        out.add(StoredVersion.parseFrom(e.getValue()));
+        StoredVersion stored = StoredVersion.parseFrom(e.getValue());
+        out.add(new Held(RecordBody.parseFrom(stored.getRecord().getBody()).getVersion(), stored));
       }
       Optional<byte[]> bytes = store.get(completeKey(key));
       complete = bytes.isEmpty() ? Optional.empty() : Optional.of(Version.parseFrom(bytes.get()));
@@ -495,14 +499,6 @@ public final class KeyServerCore {
     } catch (StoreException e) {
       throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
           + " could not write its store");
-    }
-  }
-
-  private static Version versionOf(StoredVersion stored) {
-    try {
-      return RecordBody.parseFrom(stored.getRecord().getBody()).getVersion();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a stored record does not parse", e);
     }
   }
 
