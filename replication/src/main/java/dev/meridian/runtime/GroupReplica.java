@@ -43,6 +43,8 @@ import java.util.logging.Logger;
  */
 final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
   private static final Logger LOG = Logger.getLogger(GroupReplica.class.getName());
+  /** View changes rehearsed at start-up ({@link ViewChangeRehearsal}): a kill and a freeze each. */
+  static final int REHEARSALS = 3;
 
   private final GroupMemberConfig config;
   private final StateMachine<S, O, R> machine;
@@ -85,6 +87,11 @@ final class GroupReplica<S, O, R> implements GroupMember<S, O, R> {
         new SplittableRandom(new SecureRandom().nextLong()), state);
     core.reportViewIncarnations();
     MemberFrameCodec.loadEveryMessageKind();
+    int rehearsed = ViewChangeRehearsal.run(settings, REHEARSALS);
+    if (rehearsed < 2 * REHEARSALS) { // harmless (only a warm-up), but says the rehearsal is stale
+      LOG.fine(() -> "only " + rehearsed + " of " + 2 * REHEARSALS + " view-change rehearsals"
+          + " reached a view of two");
+    }
     this.runtime = NodeRuntime.<LinkFrame<MemberWire>>builder()
         .core(core)
         .transport(transport)
