@@ -91,7 +91,7 @@ public final class FeldmanVss {
 
   /**
    * As {@link #deal(SecretScalar, int, List, SecureRandom)}, with shares of the given epoch (for
-   * {@link ShareRefresh} and {@code Resharing}, which label what they deal with the epoch they
+   * {@link ShareRefresh} and {@link Resharing}, which label what they deal with the epoch they
    * move on from). The caller checked {@code epoch >= 0}.
    */
   Dealing deal(SecretScalar secret, int threshold, List<Integer> xs, long epoch,

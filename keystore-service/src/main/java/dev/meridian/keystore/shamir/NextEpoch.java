@@ -4,7 +4,7 @@ import java.util.Objects;
 import javax.security.auth.Destroyable;
 
 /**
- * A server's share after a {@link ShareRefresh} or a {@code Resharing}, with the public
+ * A server's share after a {@link ShareRefresh} or a {@link Resharing}, with the public
  * commitments of the next epoch, which it verifies against ({@link FeldmanVss#verify}).
  *
  * <p>Guarantee: {@code share.epoch()} is the previous epoch + 1, and every honest server that

@@ -9,7 +9,7 @@ import javax.security.auth.Destroyable;
  * Z_q, where x is the server's 1-based index and y a scalar in [0, q), in a share epoch.
  *
  * <p>The epoch counts the proactive refreshes and re-sharings the sharing has been through
- * ({@link ShareRefresh}, {@code Resharing}): a dealt share is in epoch 0 unless given another,
+ * ({@link ShareRefresh}, {@link Resharing}): a dealt share is in epoch 0 unless given another,
  * and each refresh moves it to epoch + 1, onto a different polynomial with the same secret.
  * Shares of different epochs are points of different polynomials, so {@link
  * FeldmanVss#reconstruct} and {@link FeldmanVss#interpolate} refuse to combine them. It is the

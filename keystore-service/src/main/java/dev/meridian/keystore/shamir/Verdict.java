@@ -3,7 +3,7 @@ package dev.meridian.keystore.shamir;
 import java.util.Objects;
 
 /**
- * The outcome of checking what one dealer of a {@link ShareRefresh} or a {@code Resharing} sent:
+ * The outcome of checking what one dealer of a {@link ShareRefresh} or a {@link Resharing} sent:
  * {@link Accepted}, or {@link Rejected} with a {@link Reason} and a detail for logs, the audit
  * trail and the complaint a server raises in the agreement on which dealers count.
  *
