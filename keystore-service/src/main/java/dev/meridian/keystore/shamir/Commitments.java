@@ -117,6 +117,19 @@ public final class Commitments {
     return encoded.clone();
   }
 
+  /**
+   * Σ_j x^j·C_j by Horner's rule with the small public x: the commitment f(x)·G to the value of
+   * the committed polynomial at x (at a share's x, what the share's y·G must equal).
+   */
+  ECPoint evaluate(int x) {
+    int t = points.length;
+    ECPoint value = points[t - 1];
+    for (int j = t - 2; j >= 0; j--) {
+      value = Secp256k1.multiplySmall(value, x).add(points[j]);
+    }
+    return value;
+  }
+
   /** C_j, normalized; not a copy (BouncyCastle points are immutable). */
   ECPoint point(int j) {
     return points[j];

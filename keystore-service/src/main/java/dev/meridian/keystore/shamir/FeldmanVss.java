@@ -86,6 +86,16 @@ public final class FeldmanVss {
    */
   public Dealing deal(SecretScalar secret, int threshold, List<Integer> xs,
       SecureRandom random) {
+    return deal(secret, threshold, xs, 0, random);
+  }
+
+  /**
+   * As {@link #deal(SecretScalar, int, List, SecureRandom)}, with shares of the given epoch (for
+   * {@link ShareRefresh} and {@link Resharing}, which label what they deal with the epoch they
+   * move on from). The caller checked {@code epoch >= 0}.
+   */
+  Dealing deal(SecretScalar secret, int threshold, List<Integer> xs, long epoch,
+      SecureRandom random) {
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(random, "random");
     int[] x = checkDeal(threshold, xs);
@@ -101,7 +111,7 @@ public final class FeldmanVss {
       }
       List<Share> shares = new ArrayList<>(x.length);
       for (int xi : x) {
-        shares.add(Share.ofLimbs(xi, evaluate(a, xi)));
+        shares.add(Share.ofLimbs(xi, epoch, evaluate(a, xi)));
       }
       return new Dealing(SecretScalar.ofLimbs(a[0].clone()), Commitments.of(c), shares);
     } finally {
@@ -139,12 +149,7 @@ public final class FeldmanVss {
     Objects.requireNonNull(share, "share");
     Objects.requireNonNull(commitments, "commitments");
     ECPoint left = Secp256k1.multiplyBase(share.limbs());
-    int t = commitments.threshold();
-    ECPoint right = commitments.point(t - 1);
-    for (int j = t - 2; j >= 0; j--) {
-      right = Secp256k1.multiplySmall(right, share.x()).add(commitments.point(j));
-    }
-    return left.equals(right);
+    return left.equals(commitments.evaluate(share.x()));
   }
 
   /**
@@ -153,7 +158,9 @@ public final class FeldmanVss {
    * callers verify first; from wrong shares this returns a wrong secret.
    *
    * @throws IllegalArgumentException if fewer than {@code threshold} shares are given, the
-   *     threshold is &lt; 1, or two shares have the same x-coordinate (the message names it)
+   *     threshold is &lt; 1, two shares have the same x-coordinate (the message names it), or
+   *     two shares are of different epochs (the message names both: a refresh in between put
+   *     them on different polynomials, and together they would give a wrong secret)
    * @throws IllegalStateException if one of the shares used was destroyed
    */
   public SecretScalar reconstruct(List<Share> shares, int threshold) {
@@ -164,7 +171,8 @@ public final class FeldmanVss {
   /**
    * The share at {@code x} of the polynomial through the first {@code threshold} of the given
    * shares: a reader recomputes a server's missing or bad share this way to write it back. If
-   * {@code x} is one of the shares' own x-coordinates the result equals that share.
+   * {@code x} is one of the shares' own x-coordinates the result equals that share. The result
+   * is of the shares' epoch.
    *
    * @throws IllegalArgumentException as {@link #reconstruct}, and if {@code x < 1} (x = 0 would
    *     hand out the secret itself as a share)
@@ -179,11 +187,11 @@ public final class FeldmanVss {
       throw new IllegalArgumentException("x-coordinate " + x + " out of range: must be >= 1");
     }
     int[] xs = checkShares(shares, threshold, "interpolate a share");
-    return Share.ofLimbs(x, combine(shares, lagrange(xs, x)));
+    return Share.ofLimbs(x, shares.get(0).epoch(), combine(shares, lagrange(xs, x)));
   }
 
   /** Σ_i λ_i·y_i mod q over the first lambdas.length shares, in constant time in the y's. */
-  private static int[] combine(List<Share> shares, int[][] lambdaMont) {
+  static int[] combine(List<Share> shares, int[][] lambdaMont) {
     int[] sum = new int[ModQ.LIMBS];
     int[] term = new int[ModQ.LIMBS];
     for (int i = 0; i < lambdaMont.length; i++) {
@@ -194,13 +202,23 @@ public final class FeldmanVss {
     return sum;
   }
 
+  /** {@link #lagrangeCoefficients} in Montgomery form, to multiply secrets by. */
+  static int[][] lagrange(int[] xs, int at) {
+    BigInteger[] lambdas = lagrangeCoefficients(xs, at);
+    int[][] mont = new int[lambdas.length][];
+    for (int i = 0; i < lambdas.length; i++) {
+      mont[i] = ModQ.montConstant(lambdas[i]);
+    }
+    return mont;
+  }
+
   /**
    * The Lagrange coefficients at {@code at} for the distinct x's, λ_i = Π_(j≠i) (at - x_j) /
-   * (x_i - x_j) mod q, in Montgomery form. Public values: BigInteger is fine. One modular
-   * inversion for all t denominators (Montgomery's trick: invert their product, then peel each
-   * one off with the products of the others).
+   * (x_i - x_j) mod q. Public values: BigInteger is fine. One modular inversion for all t
+   * denominators (Montgomery's trick: invert their product, then peel each one off with the
+   * products of the others).
    */
-  private static int[][] lagrange(int[] xs, int at) {
+  static BigInteger[] lagrangeCoefficients(int[] xs, int at) {
     BigInteger q = ModQ.Q;
     int t = xs.length;
     BigInteger[] numerators = new BigInteger[t];
@@ -224,16 +242,17 @@ public final class FeldmanVss {
       prefix[i + 1] = prefix[i].multiply(denominators[i]).mod(q);
     }
     BigInteger inverse = prefix[t].modInverse(q); // (d_0 ... d_(t-1))^-1
-    int[][] lambdas = new int[t][];
+    BigInteger[] lambdas = new BigInteger[t];
     for (int i = t - 1; i >= 0; i--) {
       BigInteger inverseOfDi = inverse.multiply(prefix[i]).mod(q);
       inverse = inverse.multiply(denominators[i]).mod(q); // now (d_0 ... d_(i-1))^-1
-      lambdas[i] = ModQ.montConstant(numerators[i].multiply(inverseOfDi));
+      lambdas[i] = numerators[i].multiply(inverseOfDi).mod(q);
     }
     return lambdas;
   }
 
-  private static int[] checkDeal(int threshold, List<Integer> xs) {
+  /** Checks a threshold and x-coordinates to deal to, and returns the x-coordinates. */
+  static int[] checkDeal(int threshold, List<Integer> xs) {
     Objects.requireNonNull(xs, "xs");
     checkThreshold(threshold);
     if (threshold > Commitments.MAX_THRESHOLD) {
@@ -270,6 +289,13 @@ public final class FeldmanVss {
       Share share = shares.get(i);
       if (share == null) {
         throw new IllegalArgumentException("share at position " + i + " is null");
+      }
+      Share first = shares.get(0);
+      if (share.epoch() != first.epoch()) {
+        throw new IllegalArgumentException("cannot " + what + " from shares of different epochs:"
+            + " share x=" + first.x() + " (position 0) is of epoch " + first.epoch()
+            + ", share x=" + share.x() + " (position " + i + ") of epoch " + share.epoch()
+            + "; a refresh between the epochs put them on different polynomials");
       }
       int x = checkX(share.x(), i, seen);
       if (i < threshold) {

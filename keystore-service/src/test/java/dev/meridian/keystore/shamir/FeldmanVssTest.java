@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.keystore.testing.SeededRandom;
+import dev.meridian.keystore.testing.Secrets;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -357,13 +358,47 @@ class FeldmanVssTest {
     dealing.destroy();
     assertTrue(dealing.isDestroyed());
     assertTrue(share.isDestroyed());
-    assertEquals("Share[x=1, y=<destroyed>]", share.toString());
+    assertEquals("Share[x=1, epoch=0, y=<destroyed>]", share.toString());
     assertEquals(share, Share.of(1, new byte[32]), "y was zeroed");
     assertThrows(IllegalStateException.class, share::yBytes);
     assertThrows(IllegalStateException.class, () -> VSS.verify(share, commitments));
     assertThrows(IllegalStateException.class, () -> VSS.reconstruct(dealing.shares(), 2));
     assertThrows(IllegalStateException.class, () -> dealing.secret().dataKey());
     assertEquals(SecretScalar.zero(), dealing.secret(), "secret was zeroed");
+  }
+
+  @Test
+  void sharesOfDifferentEpochsAreNotCombined() {
+    Dealing dealing = VSS.deal(3, oneTo(5), SeededRandom.of(7));
+    List<Share> s = dealing.shares();
+    Share relabelled = Share.of(4, s.get(3).yBytes(), 1);
+    List<Share> mixed = List.of(s.get(0), s.get(1), relabelled);
+    var e = assertThrows(IllegalArgumentException.class, () -> VSS.reconstruct(mixed, 3));
+    assertEquals("cannot reconstruct the secret from shares of different epochs: share x=1"
+        + " (position 0) is of epoch 0, share x=4 (position 2) of epoch 1; a refresh between the"
+        + " epochs put them on different polynomials", e.getMessage());
+    assertMessage("cannot interpolate a share from shares of different epochs: share x=1"
+        + " (position 0) is of epoch 0, share x=4 (position 2) of epoch 1",
+        () -> VSS.interpolate(mixed, 3, 5));
+    assertMessage("share x=1 (position 0) is of epoch 0, share x=4 (position 3) of epoch 1",
+        () -> VSS.reconstruct(List.of(s.get(0), s.get(1), s.get(2), relabelled), 3));
+    Secrets.assertNotShown(e.getMessage(), s.get(0).yBytes(), "epoch message");
+    Secrets.assertNotShown(e.getMessage(), relabelled.yBytes(), "epoch message");
+  }
+
+  @Test
+  void sharesOfOneLaterEpochCombineAndInterpolateKeepsTheEpoch() {
+    Dealing dealing = VSS.deal(3, oneTo(5), SeededRandom.of(8));
+    List<Share> later = dealing.shares().stream()
+        .map(share -> Share.of(share.x(), share.yBytes(), 4)).toList();
+    assertEquals(dealing.secret(), VSS.reconstruct(later.subList(1, 4), 3));
+    Share fifth = VSS.interpolate(later.subList(0, 3), 3, 5);
+    assertEquals(4, fifth.epoch());
+    assertEquals(later.get(4), fifth);
+    assertNotEquals(dealing.shares().get(4), fifth, "same x and y, other epoch: not equal");
+    assertEquals(0, dealing.shares().get(4).epoch(), "dealt shares are of epoch 0");
+    assertEquals("Share[x=5, epoch=4, y=<redacted>]", fifth.toString());
+    assertMessage("share epoch must be >= 0, got -1 (x=2)", () -> Share.of(2, new byte[32], -1));
   }
 
   @Test

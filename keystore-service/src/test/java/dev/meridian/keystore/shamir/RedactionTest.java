@@ -24,7 +24,7 @@ class RedactionTest {
       Secrets.assertNotShown(dealingText, dataKey, at + " dealing/data key");
       assertEquals("SecretScalar[<redacted>]", dealing.secret().toString(), at);
       for (Share share : dealing.shares()) {
-        assertEquals("Share[x=" + share.x() + ", y=<redacted>]", share.toString(), at);
+        assertEquals("Share[x=" + share.x() + ", epoch=0, y=<redacted>]", share.toString(), at);
         Secrets.assertNotShown(dealingText, share.yBytes(), at + " dealing/share " + share.x());
       }
       assertEquals(0x5EC2E7, dealing.secret().hashCode(), at + ": hashCode must not depend on s");
