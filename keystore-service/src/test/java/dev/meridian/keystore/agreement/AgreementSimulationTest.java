@@ -19,7 +19,7 @@ class AgreementSimulationTest {
     List<String> failures = new ArrayList<>();
     long messages = 0;
     long bound = 0;
-    int withLateReveal = 0;
+    int withRefusals = 0;
     for (long seed = 1; seed <= 300; seed++) {
       Run run = AgreementSimulation.run(seed, Mode.CORRECT, false);
       if (!run.ok()) {
@@ -29,12 +29,12 @@ class AgreementSimulationTest {
       messages += run.messages();
       bound += run.messageBound();
       if (run.rejected() > 0) {
-        withLateReveal++;
+        withRefusals++;
       }
     }
     assertEquals(List.of(), failures);
     assertTrue(messages < bound, messages + " messages against (f+1)n² = " + bound);
-    assertTrue(withLateReveal > 100, "forgeries were refused in only " + withLateReveal
+    assertTrue(withRefusals > 100, "forgeries were refused in only " + withRefusals
         + " of 300 runs");
   }
 
