@@ -92,6 +92,7 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("deadlock", variant -> new DeadlockScenario(variant == null
         ? LockSimCore.DetectorVariant.CORRECT
         : fromFlag(LockSimCore.DetectorVariant.class, variant)));
+    SCENARIOS.put("agreement", variant -> new AgreementScenario(AgreementScenario.mode(variant)));
   }
 
   /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */
@@ -192,13 +193,14 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot, deadlock.",
-        "Scenarios that count figures of their own (deadlock) print them on the line before."
+        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot, deadlock, agreement.",
+        "Scenarios that count figures of their own (deadlock, agreement) print them on the line"
+            + " before."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership, clocksync, leases, snapshot, deadlock.")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership, clocksync, leases, snapshot, deadlock, agreement.")
     String scenario;
 
     @Option(names = "--seeds", paramLabel = "N",
@@ -222,7 +224,8 @@ public final class MeridianCli implements Runnable {
             + " For membership: install-without-flush, no-majority, ignore-joins,"
             + " total-on-receipt, skip-state-transfer, ack-on-apply. For snapshot: no-markers,"
             + " no-channel-recording, record-after-forward, ignore-departures. For deadlock:"
-            + " ignore-channels, no-markers, no-abort.")
+            + " ignore-channels, no-markers, no-abort. For agreement: f-plus-one-traitors,"
+            + " no-signature-check, stop-after-f-rounds.")
     String broken;
 
     @Override

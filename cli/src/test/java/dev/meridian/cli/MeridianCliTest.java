@@ -326,4 +326,21 @@ class MeridianCliTest {
     assertTrue(broken.out().contains("checker=no-phantom-deadlock"), broken::all);
     assertUsageError(run("sim", "deadlock", "--broken", "bogus"), "bogus", "ignore-channels");
   }
+
+  @Test
+  void agreementScenarioPassesWithinTheBoundAndNamesTheSeedBeyondIt() {
+    Run r = run("sim", "agreement", "--seeds", "20");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=agreement seeds=20 violations=0", lines[lines.length - 1], r::all);
+    assertTrue(lines[lines.length - 2].startsWith("mean_n="), r::all);
+    Run broken = run("sim", "agreement", "--broken", "f-plus-one-traitors", "--seed", "5");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("violation: seed=5 event=-1 checker=agreement: "),
+        broken::all);
+    assertTrue(broken.out().contains("replay: ./meridian sim agreement --broken"
+        + " f-plus-one-traitors --seed 5 --trace"), broken::all);
+    assertUsageError(run("sim", "agreement", "--broken", "bogus"), "bogus",
+        "f-plus-one-traitors");
+  }
 }
