@@ -206,7 +206,9 @@ public final class GrpcTransport implements Transport {
     linkThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     // At most one thread, only while probes run: a probe blocks for up to PROBE_TIMEOUT, which
     // the link thread must never do. One probe per link at a time bounds the queue.
-    this.probeThread = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
+    // One thread, kept for the transport's life: a probe runs right after a peer died, and a
+    // thread that timed out idle would first have to be created and scheduled (failover time).
+    this.probeThread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "meridian-probe-" + self);
           t.setDaemon(true);
