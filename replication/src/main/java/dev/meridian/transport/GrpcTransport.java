@@ -284,7 +284,12 @@ public final class GrpcTransport implements Transport {
       this.server = s;
       this.started = true;
     }
-    LOG.fine(() -> self + " listening on " + localAddress() + (settings.tls() == null
+    // INFO, not FINE: besides telling the operator where the node listens, this is the JVM's
+    // first log record, and the first one costs tens of milliseconds of CPU (the formatter's
+    // classes, its date and pattern code). Paid here, not by the first record after a peer dies
+    // (peerLooksGone), where on a small machine it competes with the view change for the cores:
+    // measured in bench failover traces, 2026-11-24.
+    LOG.info(() -> self + " listening on " + localAddress() + (settings.tls() == null
         ? " (plaintext)" : " (TLS)"));
     onLinkThread(() -> links.values().forEach(OutboundLink::connect));
     // The first refused connection in a JVM costs tens of ms (class loading); pay it now rather
