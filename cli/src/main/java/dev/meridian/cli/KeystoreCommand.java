@@ -163,11 +163,15 @@ public final class KeystoreCommand implements Runnable {
       }
       SigningKey key = SigningKey.generate(new SecureRandom());
       try {
+        Path parent = prefix.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
         KeyFiles.writeIdentity(prefix, key);
       } catch (FileAlreadyExistsException e) {
         return failed(cmd, "refusing to overwrite " + e.getFile());
       } catch (IOException e) {
-        return failed(cmd, "cannot write " + prefix + ".key / .pub: " + e);
+        return failed(cmd, "cannot write " + KeyFiles.keyFile(prefix) + " and .pub: " + e);
       } finally {
         key.destroy();
       }

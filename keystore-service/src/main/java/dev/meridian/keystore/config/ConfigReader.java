@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 /**
  * Reads the fields of one configuration file, turning every problem into a {@link
  * ConfigException} that names the file and the field. Relative paths resolve against the file's
- * directory.
+ * directory. Besides the {@link Properties} comment lines, a value may end in a comment: white
+ * space, {@code #}, and anything after it are dropped.
  */
 final class ConfigReader {
   /** A field the format knows: its name as shown to users, and the pattern of its names. */
@@ -43,6 +44,8 @@ final class ConfigReader {
           Pattern.compile(Pattern.quote(before) + "(.+)" + Pattern.quote(after)));
     }
   }
+
+  private static final Pattern TRAILING_COMMENT = Pattern.compile("\\s+#.*$|^#.*$");
 
   private final Properties properties;
   private final Path baseDirectory;
@@ -98,13 +101,18 @@ final class ConfigReader {
     }
   }
 
+  /** The value of {@code field} without a trailing comment, trimmed; null if absent. */
+  private String value(String field) {
+    String value = properties.getProperty(field);
+    return value == null ? null : TRAILING_COMMENT.matcher(value).replaceFirst("").strip();
+  }
+
   /** The trimmed value of a field that must be present and non-empty. */
   String required(String field) throws ConfigException {
-    String value = properties.getProperty(field);
+    String value = value(field);
     if (value == null) {
       throw error(field, "is required");
     }
-    value = value.strip();
     if (value.isEmpty()) {
       throw error(field, "is empty");
     }
@@ -113,8 +121,7 @@ final class ConfigReader {
 
   /** The trimmed value of a field, or null if it is absent. */
   String optional(String field) {
-    String value = properties.getProperty(field);
-    return value == null ? null : value.strip();
+    return value(field);
   }
 
   /** Every field of a family, by the id it names, in name order. */
@@ -123,7 +130,7 @@ final class ConfigReader {
     for (String name : new TreeSet<>(properties.stringPropertyNames())) {
       Matcher m = family.pattern().matcher(name);
       if (m.matches()) {
-        out.put(m.group(1), properties.getProperty(name).strip());
+        out.put(m.group(1), value(name));
       }
     }
     return out;

@@ -123,6 +123,18 @@ class SettingsTest {
   }
 
   @Test
+  void valuesMayEndInAComment() throws Exception {
+    Map<String, String> p = server();
+    p.put("store", "memory            # or a RocksDB directory");
+    p.put("acl.all.prefix", "       # every key");
+    p.put("quorum.f", "1\t# the largest grid-cr allows at n = 9");
+    ServerSettings s = ServerSettings.load(write("s4.properties", p));
+    assertTrue(s.storeDirectory().isEmpty());
+    assertEquals(1, s.quorums().f());
+    assertTrue(s.policy().allows("alice", AccessPolicy.Right.WRITE, "x"));
+  }
+
+  @Test
   void aGoodClientFileLoadsAsWritten() throws Exception {
     ClientSettings c = ClientSettings.load(write("alice.properties", client()));
     assertEquals("alice", c.clientId());
