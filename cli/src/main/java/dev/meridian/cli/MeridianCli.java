@@ -64,6 +64,7 @@ import picocli.CommandLine.Spec;
       MeridianCli.Demo.class,
       MeridianCli.Sim.class,
       MeridianCli.Bench.class,
+      KeystoreCommand.class,
     })
 public final class MeridianCli implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
@@ -141,7 +142,7 @@ public final class MeridianCli implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: one of demo, sim, bench");
+    throw new ParameterException(spec.commandLine(), "missing subcommand: one of demo, sim, bench, keystore");
   }
 
   @Command(name = "demo", mixinStandardHelpOptions = true,
