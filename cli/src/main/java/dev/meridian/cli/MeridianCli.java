@@ -10,6 +10,7 @@ import dev.meridian.bench.SnapshotBench;
 import dev.meridian.bench.TotalBench;
 import dev.meridian.examples.ClocksDemo;
 import dev.meridian.examples.DeadlockDemo;
+import dev.meridian.examples.KeystoreDemo;
 import dev.meridian.examples.LeaseDemo;
 import dev.meridian.examples.MembershipDemo;
 import dev.meridian.examples.ReplicatedMapDemo;
@@ -152,7 +153,8 @@ public final class MeridianCli implements Runnable {
           + " lock table in total order: a member killed, a view change, and its rejoin with a"
           + " state transfer; then leases on synchronized clocks; then a consistent snapshot of a"
           + " bank whose money is on the move; then deadlock detection on snapshots beside a naive"
-          + " detector that chases wait-for questions, and the phantoms each reports.")
+          + " detector that chases wait-for questions, and the phantoms each reports; then the key"
+          + " service on a 3×3 grid: a secret survives a stopped server, and a lying one is named.")
   static final class Demo implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -184,7 +186,11 @@ public final class MeridianCli implements Runnable {
       out.println("---");
       out.println();
       boolean deadlocks = DeadlockDemo.run(out);
-      return clocks && map && membership && leases && snapshots && deadlocks ? 0 : 1;
+      out.println();
+      out.println("---");
+      out.println();
+      boolean keystore = KeystoreDemo.run(out);
+      return clocks && map && membership && leases && snapshots && deadlocks && keystore ? 0 : 1;
     }
   }
 

@@ -22,12 +22,15 @@ public final class KeyServer implements AutoCloseable {
   private final KeyServerCore core;
   private final RecordStore store;
   private final Server server;
+  /** Read once at start: gRPC forgets it when the server terminates (a restart needs it). */
+  private final InetSocketAddress address;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private KeyServer(KeyServerCore core, RecordStore store, Server server) {
     this.core = core;
     this.store = store;
     this.server = server;
+    this.address = (InetSocketAddress) server.getListenSockets().get(0);
   }
 
   /**
@@ -64,9 +67,9 @@ public final class KeyServer implements AutoCloseable {
     return new KeyServer(core, store, server);
   }
 
-  /** The address actually bound. */
+  /** The address actually bound (still known once the server is closed). */
   public InetSocketAddress address() {
-    return (InetSocketAddress) server.getListenSockets().get(0);
+    return address;
   }
 
   /** The port actually bound. */

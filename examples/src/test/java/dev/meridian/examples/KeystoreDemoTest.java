@@ -1,0 +1,24 @@
+package dev.meridian.examples;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class KeystoreDemoTest {
+
+  @Test
+  void theSecretSurvivesAStoppedServerAndTheLiarIsNamed() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    boolean ok = KeystoreDemo.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertTrue(ok, out);
+    assertTrue(out.contains("bob reads demo/db-password with s8 down: yes"), out);
+    assertTrue(out.matches("(?s).*bob's read \\d+ names s0: sent a share that fails its"
+        + " commitments.*"), out);
+    assertTrue(out.contains("Key service: the secret survived a stopped server and a lying one."),
+        out);
+  }
+}
