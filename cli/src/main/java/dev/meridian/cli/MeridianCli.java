@@ -1,5 +1,6 @@
 package dev.meridian.cli;
 
+import dev.meridian.bench.AgreementBench;
 import dev.meridian.bench.CausalBench;
 import dev.meridian.bench.ClockSyncBench;
 import dev.meridian.bench.ClocksBench;
@@ -308,14 +309,17 @@ public final class MeridianCli implements Runnable {
             + " snapshot_p99_ms=<n> throughput_drop_pct=<n>); keystore (the key service on 3x3 and"
             + " 4x4 grids in this JVM over 127.0.0.1, closed-loop clients writing and reading"
             + " 32-byte secrets, then verifiable Shamir against com.codahale:shamir; last line"
-            + " keystore_reads_per_s=<n> keystore_writes_per_s=<n> read_p99_ms=<n> for n = 9)."
+            + " keystore_reads_per_s=<n> keystore_writes_per_s=<n> read_p99_ms=<n> for n = 9);"
+            + " agreement (Dolev-Strong broadcasts among 9 and 16 processes in this JVM over"
+            + " 127.0.0.1, rounds of 10 ms; last line agreement_per_s=<n> agreement_p50_ms=<n>"
+            + " for n = 9)."
       })
   static final class Bench implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME",
         description = "Benchmark to run: clocks, clocksync, leases, causal, failover, total,"
-            + " snapshot, keystore.")
+            + " snapshot, keystore, agreement.")
     String name;
 
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke test, not"
@@ -361,9 +365,15 @@ public final class MeridianCli implements Runnable {
         return KeystoreBench.run(quick ? KeystoreBench.Length.QUICK : KeystoreBench.Length.FULL,
             stream(spec.commandLine())) ? 0 : 1;
       }
+      if (name.equals("agreement")) {
+        // About 30 s (~10 s with --quick); exit 1 if a process decided a wrong value.
+        return AgreementBench.run(quick ? AgreementBench.Length.QUICK
+            : AgreementBench.Length.FULL, stream(spec.commandLine())) ? 0 : 1;
+      }
       if (!name.equals("clocks")) {
         throw new ParameterException(spec.commandLine(), "unknown benchmark '" + name
-            + "'; known: clocks, clocksync, leases, causal, failover, total, snapshot, keystore");
+            + "'; known: clocks, clocksync, leases, causal, failover, total, snapshot, keystore,"
+            + " agreement");
       }
       ClocksBench.run(quick ? ClocksBench.Length.QUICK : ClocksBench.Length.FULL,
           stream(spec.commandLine()));

@@ -1,0 +1,105 @@
+package dev.meridian.keystore.agreement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.keystore.crypto.SigningKey;
+import dev.meridian.keystore.crypto.VerifyingKey;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Dolev–Strong over gRPC on 127.0.0.1, rounds on System.nanoTime (one JVM: one clock). */
+class AgreementNodeTest {
+  // Generous: a test JVM verifies its first signatures in interpreted code.
+  private static final long DELTA = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final Value GRANT = Value.of("grant bob read /db".getBytes(StandardCharsets.UTF_8));
+
+  private final List<AgreementNode> nodes = new ArrayList<>();
+  private final List<VerifyingKey> keys = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(AgreementNode::close);
+  }
+
+  private void start(int n) throws Exception {
+    SecureRandom random = new SecureRandom();
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SigningKey key = SigningKey.generate(random);
+      keys.add(key.verifyingKey());
+      AgreementNode node = AgreementNode.start(i, key, new InetSocketAddress("127.0.0.1", 0),
+          DELTA, System::nanoTime);
+      nodes.add(node);
+      addresses.add(node.address());
+    }
+    nodes.forEach(node -> node.connect(addresses));
+    for (AgreementNode node : nodes) {
+      assertEquals(n - 1, node.awaitConnected(TimeUnit.SECONDS.toNanos(10)));
+    }
+  }
+
+  private List<CompletableFuture<Decision>> run(String id, int f, int sender, List<Integer> live) {
+    AgreementConfig config = new AgreementConfig(id.getBytes(StandardCharsets.UTF_8), keys, f,
+        sender);
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+    List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+    for (int i : live) {
+      decisions.add(nodes.get(i).join(config, start, i == sender ? GRANT : null));
+    }
+    return decisions;
+  }
+
+  @Test
+  void everyProcessDecidesTheSendersValueAfterFPlusOneRounds() throws Exception {
+    start(4);
+    for (CompletableFuture<Decision> d : run("action-1", 1, 0, List.of(0, 1, 2, 3))) {
+      Decision decision = d.get(10, TimeUnit.SECONDS);
+      assertEquals(Optional.of(GRANT), decision.value());
+      assertEquals(2, decision.round());
+    }
+    assertEquals(0, nodes.stream().mapToLong(AgreementNode::refusedMessages).sum());
+  }
+
+  @Test
+  void aCrashedProcessDoesNotStopTheOthers() throws Exception {
+    start(4);
+    nodes.get(3).close();
+    for (CompletableFuture<Decision> d : run("action-2", 1, 1, List.of(0, 1, 2))) {
+      Decision decision = d.get(10, TimeUnit.SECONDS);
+      assertEquals(Optional.of(GRANT), decision.value());
+    }
+  }
+
+  @Test
+  void aSilentSenderLeavesEveryoneWithTheDefault() throws Exception {
+    start(4);
+    nodes.get(0).close(); // the sender never sends
+    for (CompletableFuture<Decision> d : run("action-3", 1, 0, List.of(1, 2, 3))) {
+      assertTrue(d.get(10, TimeUnit.SECONDS).isDefault());
+    }
+  }
+
+  @Test
+  void manyInstancesAtOnceAllAgree() throws Exception {
+    start(4);
+    for (CompletableFuture<Decision> d : run("warm-up", 2, 0, List.of(0, 1, 2, 3))) {
+      d.get(10, TimeUnit.SECONDS); // the JIT's first look at the signature code
+    }
+    List<CompletableFuture<Decision>> all = new ArrayList<>();
+    for (int k = 0; k < 20; k++) {
+      all.addAll(run("action-many-" + k, 2, k % 4, List.of(0, 1, 2, 3)));
+    }
+    for (CompletableFuture<Decision> d : all) {
+      assertEquals(Optional.of(GRANT), d.get(10, TimeUnit.SECONDS).value());
+    }
+  }
+}
