@@ -1,5 +1,7 @@
 package dev.meridian.keystore.shamir;
 
+import static dev.meridian.keystore.shamir.Combinations.forEachSubset;
+import static dev.meridian.keystore.shamir.Combinations.oneTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,8 +18,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -29,32 +29,8 @@ class FeldmanVssTest {
   private static final FeldmanVss VSS = FeldmanVss.secp256k1();
   private static final BigInteger Q = VSS.order();
 
-  private static List<Integer> oneTo(int n) {
-    return IntStream.rangeClosed(1, n).boxed().toList();
-  }
 
   /** Calls {@code action} with every k-subset of {@code items}, in lexicographic order. */
-  private static <T> void forEachSubset(List<T> items, int k, Consumer<List<T>> action) {
-    int[] index = IntStream.range(0, k).toArray();
-    while (true) {
-      List<T> subset = new ArrayList<>(k);
-      for (int i : index) {
-        subset.add(items.get(i));
-      }
-      action.accept(subset);
-      int i = k - 1;
-      while (i >= 0 && index[i] == items.size() - k + i) {
-        i--;
-      }
-      if (i < 0) {
-        return;
-      }
-      index[i]++;
-      for (int j = i + 1; j < k; j++) {
-        index[j] = index[j - 1] + 1;
-      }
-    }
-  }
 
   private static int binomial(int n, int k) {
     long b = 1;

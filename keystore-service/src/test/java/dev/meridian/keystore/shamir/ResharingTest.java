@@ -1,5 +1,7 @@
 package dev.meridian.keystore.shamir;
 
+import static dev.meridian.keystore.shamir.Combinations.forEachSubset;
+import static dev.meridian.keystore.shamir.Combinations.oneTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -28,31 +28,7 @@ import org.junit.jupiter.api.function.Executable;
 class ResharingTest {
   private static final FeldmanVss VSS = FeldmanVss.secp256k1();
 
-  private static List<Integer> oneTo(int n) {
-    return IntStream.rangeClosed(1, n).boxed().toList();
-  }
 
-  private static <T> void forEachSubset(List<T> items, int k, Consumer<List<T>> action) {
-    int[] index = IntStream.range(0, k).toArray();
-    while (true) {
-      List<T> subset = new ArrayList<>(k);
-      for (int i : index) {
-        subset.add(items.get(i));
-      }
-      action.accept(subset);
-      int i = k - 1;
-      while (i >= 0 && index[i] == items.size() - k + i) {
-        i--;
-      }
-      if (i < 0) {
-        return;
-      }
-      index[i]++;
-      for (int j = i + 1; j < k; j++) {
-        index[j] = index[j - 1] + 1;
-      }
-    }
-  }
 
   /** Every old holder deals; returns the sub-dealings by dealer. */
   private static Map<Integer, Resharing.SubDealing> dealAll(Resharing resharing,
