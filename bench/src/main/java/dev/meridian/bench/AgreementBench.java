@@ -63,7 +63,7 @@ public final class AgreementBench {
 
   private AgreementBench() {}
 
-  record Figures(int n, int f, long instances, double perSecond, double p50Ms, double p99Ms,
+  record Figures(int n, int f, double perSecond, double p50Ms, double p99Ms,
       double messagesPerInstance, double signaturesMade, double signaturesVerified,
       double cpuMsPerInstance, long late, long wrong) {}
 
@@ -143,7 +143,7 @@ public final class AgreementBench {
       double seconds = (System.nanoTime() - began) / 1e9;
       long instances = latencies.size();
       long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-      Figures fig = new Figures(n, f, instances, instances / seconds,
+      Figures fig = new Figures(n, f, instances / seconds,
           percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
           per(nodes.stream().mapToLong(AgreementNode::messagesSent).sum() - sent0, instances),
           per(nodes.stream().mapToLong(AgreementNode::signaturesMade).sum() - made0, instances),

@@ -1,9 +1,11 @@
 package dev.meridian.cli;
 
+import static dev.meridian.cli.MeridianCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.meridian.cli.MeridianCliTest.Run;
 import dev.meridian.keystore.config.KeyFiles;
 import dev.meridian.keystore.crypto.SigningKey;
 import java.io.IOException;
@@ -32,21 +34,6 @@ import picocli.CommandLine;
 class KeystoreCommandTest {
   @TempDir Path dir;
 
-  private record Run(int exit, String out, String err) {
-    String all() {
-      return "exit=" + exit + "\n--- out:\n" + out + "\n--- err:\n" + err;
-    }
-  }
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cmd = MeridianCli.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    int exit = cmd.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
 
   /** A long-running command (serve, local-grid) on its own thread; interrupt() stops it. */
   private static final class Background {

@@ -23,7 +23,8 @@ import picocli.CommandLine;
  */
 class MeridianCliTest {
 
-  private record Run(int exit, String out, String err) {
+  /** What one run of the command line printed, and its exit status (KeystoreCommandTest too). */
+  record Run(int exit, String out, String err) {
     List<String> lines() {
       return out.isEmpty() ? List.of() : Arrays.asList(out.split("\\R"));
     }
@@ -38,7 +39,7 @@ class MeridianCliTest {
     }
   }
 
-  private static Run run(String... args) {
+  static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cmd = MeridianCli.commandLine();
