@@ -95,7 +95,8 @@ public final class MeridianCli implements Runnable {
     SCENARIOS.put("deadlock", variant -> new DeadlockScenario(variant == null
         ? LockSimCore.DetectorVariant.CORRECT
         : fromFlag(LockSimCore.DetectorVariant.class, variant)));
-    SCENARIOS.put("agreement", variant -> new AgreementScenario(AgreementScenario.mode(variant)));
+    SCENARIOS.put("agreement", AgreementScenario::plain);
+    SCENARIOS.put("agreement-early", AgreementScenario::early);
   }
 
   /** Parses {@code deliver-on-arrival} as {@code DELIVER_ON_ARRIVAL}, refusing CORRECT. */
@@ -201,14 +202,16 @@ public final class MeridianCli implements Runnable {
             + " after every event.",
         "The last line is always: scenario=<name> seeds=<N> violations=<V>; exit status 0 only"
             + " when V = 0.",
-        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot, deadlock, agreement.",
-        "Scenarios that count figures of their own (deadlock, agreement) print them on the line"
+        "Scenarios: clocks, causal, membership, clocksync, leases, snapshot, deadlock, agreement,"
+            + " agreement-early.",
+        "Scenarios that count figures of their own (deadlock, agreement, agreement-early) print"
+            + " them on the line"
             + " before."
       })
   static final class Sim implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership, clocksync, leases, snapshot, deadlock, agreement.")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: clocks, causal, membership, clocksync, leases, snapshot, deadlock, agreement, agreement-early.")
     String scenario;
 
     @Option(names = "--seeds", paramLabel = "N",
@@ -233,7 +236,8 @@ public final class MeridianCli implements Runnable {
             + " total-on-receipt, skip-state-transfer, ack-on-apply. For snapshot: no-markers,"
             + " no-channel-recording, record-after-forward, ignore-departures. For deadlock:"
             + " ignore-channels, no-markers, no-abort. For agreement: f-plus-one-traitors,"
-            + " no-signature-check, stop-after-f-rounds.")
+            + " no-signature-check, stop-after-f-rounds, naive-early-decision. For"
+            + " agreement-early: no-final-relay, sender-in-echo-chains.")
     String broken;
 
     @Override

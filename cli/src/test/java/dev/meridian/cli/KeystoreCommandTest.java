@@ -8,12 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.meridian.cli.MeridianCliTest.Run;
 import dev.meridian.keystore.config.KeyFiles;
 import dev.meridian.keystore.crypto.SigningKey;
+import dev.meridian.keystore.tls.TlsCertificates;
+import dev.meridian.keystore.tls.TransportSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +76,42 @@ class KeystoreCommandTest {
   }
 
   @Test
+  void statusWithMetricsPrintsOneSignedLinePerServerAndEachServerKeepsAnAuditLog()
+      throws Exception {
+    Path gridDir = dir.resolve("grid");
+    Background grid = new Background("keystore", "local-grid", "--size", "2", "--quorum",
+        "threshold", "--f", "0", "--dir", gridDir.toString(), "--for", "20");
+    try {
+      grid.awaitReady(() -> grid.out.toString().contains("running for 20 s"));
+      assertTrue(grid.out.toString().contains("audit logs: " + gridDir.toAbsolutePath()
+          .resolve("s<i>.audit.jsonl")), grid::all);
+      Path alice = gridDir.resolve("alice.properties");
+      Run put = run("keystore", "put", "--config", alice.toString(), "greeting", "top secret");
+      assertEquals(0, put.exit(), put::all);
+
+      Run status = run("keystore", "status", "--config", alice.toString(), "--metrics");
+      assertEquals(0, status.exit(), status::all);
+      java.util.List<String> lines = status.out().lines()
+          .filter(l -> l.matches("s[0-3] metrics: .*")).toList();
+      assertEquals(4, lines.size(), status::all);
+      for (String line : lines) {
+        // status opened two sessions with each server just before asking for its metrics
+        assertTrue(line.matches(".*open-session \\d+ ok 0 refused p50 \\d+\\.\\d ms p99 .*"),
+            line);
+        assertTrue(line.endsWith("; refusals: none; audit failures 0"), line);
+      }
+    } finally {
+      assertEquals(0, grid.stop(), grid::all);
+    }
+    String audit = Files.readString(gridDir.resolve("s0.audit.jsonl"))
+        + Files.readString(gridDir.resolve("s1.audit.jsonl"));
+    assertTrue(audit.contains("\"client\":\"alice\",\"op\":\"write\",\"key\":\"greeting\""),
+        audit);
+    assertTrue(audit.contains("\"op\":\"stats\""), audit);
+    assertFalse(audit.contains("top secret"), audit);
+  }
+
+  @Test
   void aLocalGridServesPutGetDeleteAndStatusThroughItsClientConfigs() throws Exception {
     Path gridDir = dir.resolve("grid");
     Background grid = new Background("keystore", "local-grid", "--size", "3", "--dir",
@@ -87,6 +126,10 @@ class KeystoreCommandTest {
           + " greeting hello"), grid::all);
       assertTrue(Files.exists(gridDir.resolve("s8.key")) && Files.exists(gridDir.resolve(
           "bob.pub")), grid::all);
+      assertTrue(printed.contains("transport: mutual TLS; CA certificate "
+          + gridDir.toAbsolutePath().resolve("ca.tls.crt")), grid::all);
+      assertTrue(Files.readString(alice).contains("tls.cert = alice.tls.crt"),
+          "the client config names its certificate");
 
       Run put = run("keystore", "put", "--config", alice.toString(), "greeting", "hello, world");
       assertEquals(0, put.exit(), put::all);
@@ -99,12 +142,51 @@ class KeystoreCommandTest {
 
       Run status = run("keystore", "status", "--config", bob.toString());
       assertEquals(0, status.exit(), status::all);
-      assertEquals(9, status.out().lines().filter(l -> l.contains("(identity verified)"))
-          .count(), status::all);
+      assertEquals(9, status.out().lines().filter(l -> l.contains("(identity verified); health"
+          + " SERVING")).count(), status::all);
+      assertTrue(status.out().contains("transport: mutual TLS"), status::all);
       assertTrue(status.out().contains("quorum: grid-cr n=9 f=1 t=2 quorum size 7; epoch 0"),
           status::all);
       assertTrue(status.out().contains("9 of 9 servers answer: a quorum is available"),
           status::all);
+
+      // Access rules change at run time, agreed by the servers: every client of a local grid
+      // starts as an admin of every key.
+      Run noAdmin = run("keystore", "revoke", "--config", alice.toString(), "bob", "admin",
+          "--prefix", "private/");
+      assertEquals(0, noAdmin.exit(), noAdmin::all);
+      assertEquals("revoked admin from bob on keys starting with private/ (admin action 1,"
+          + " agreed by the servers)", noAdmin.out().strip(), noAdmin::all);
+      Run noRead = run("keystore", "revoke", "--config", alice.toString(), "bob", "r",
+          "--prefix", "private/");
+      assertEquals(0, noRead.exit(), noRead::all);
+      assertEquals(0, run("keystore", "put", "--config", alice.toString(), "private/plan",
+          "at dawn").exit());
+      Run denied = run("keystore", "get", "--config", bob.toString(), "private/plan");
+      assertEquals(1, denied.exit(), denied::all);
+      assertTrue(denied.err().contains("may not read key private/plan"), denied::all);
+      Run selfGrant = run("keystore", "grant", "--config", bob.toString(), "bob", "r",
+          "--prefix", "private/");
+      assertEquals(1, selfGrant.exit(), selfGrant::all);
+      assertTrue(selfGrant.err().contains("PERMISSION_DENIED")
+          && selfGrant.err().contains("bob does not administer the keys under \"private/\""),
+          selfGrant::all);
+      Run regrant = run("keystore", "grant", "--config", alice.toString(), "bob", "r",
+          "--prefix", "private/");
+      assertEquals(0, regrant.exit(), regrant::all);
+      assertTrue(regrant.out().contains("(admin action 3,"), regrant::all);
+      // Every server records each decided admin action in its audit log, refused ones too.
+      String audit4 = Files.readString(gridDir.resolve("s4.audit.jsonl"));
+      assertTrue(audit4.contains("\"kind\":\"admin\",\"server\":\"s4\",\"client\":\"alice\","
+          + "\"op\":\"revoke admin from bob\",\"key\":\"private/\""), audit4);
+      assertTrue(audit4.contains("\"client\":\"bob\",\"op\":\"grant read to bob\","
+          + "\"key\":\"private/\",\"version\":null,\"decision\":\"denied\""), audit4);
+      Run allowed = run("keystore", "get", "--config", bob.toString(), "private/plan");
+      assertEquals(0, allowed.exit(), allowed::all);
+      assertEquals("at dawn", allowed.out().strip(), allowed::all);
+      Run badRight = run("keystore", "grant", "--config", alice.toString(), "bob", "rw");
+      assertEquals(2, badRight.exit(), badRight::all);
+      assertTrue(badRight.err().contains("RIGHT must be r, w or admin"), badRight::all);
 
       Run delete = run("keystore", "delete", "--config", alice.toString(), "greeting");
       assertEquals(0, delete.exit(), delete::all);
@@ -152,7 +234,8 @@ class KeystoreCommandTest {
     String common = "quorum.kind = threshold\nquorum.f = 0\nservers = s0@127.0.0.1:" + port
         + "\nserver.s0.public-key = s0.pub\n";
     Path server = dir.resolve("s0.properties");
-    Files.writeString(server, "server.id = s0\nkey-file = s0.key\nstore = store/s0\n" + common
+    Files.writeString(server, "server.id = s0\nkey-file = s0.key\nstore = store/s0\n"
+        + "audit-log = s0.audit.jsonl\n" + common
         + "client.alice.public-key = alice.pub\nacl.all.prefix =\nacl.all.allow = alice:rw\n");
     Path client = dir.resolve("alice.properties");
     Files.writeString(client, "client.id = alice\nkey-file = alice.key\ndeadline-ms = 3000\n"
@@ -164,6 +247,8 @@ class KeystoreCommandTest {
       serve.awaitReady(() -> serve.out.toString().contains("listening on"));
       assertTrue(serve.out.toString().startsWith("keystore server s0 listening on 127.0.0.1:"
           + port + " (threshold n=1"), serve::all);
+      assertTrue(serve.out.toString().contains(", audit log "
+          + dir.toAbsolutePath().resolve("s0.audit.jsonl") + ", plaintext)"), serve::all);
       Run put = run("keystore", "put", "--config", client.toString(), "app/db", "s3cret");
       assertEquals(0, put.exit(), put::all);
       Run get = run("keystore", "get", "--config", client.toString(), "app/db");
@@ -172,6 +257,10 @@ class KeystoreCommandTest {
       assertEquals(0, serve.stop(), serve::all);
     }
     assertTrue(Files.isDirectory(dir.resolve("store/s0")), "RocksDB store not where configured");
+    String audit = Files.readString(dir.resolve("s0.audit.jsonl"));
+    assertTrue(audit.contains("\"client\":\"alice\",\"op\":\"write\",\"key\":\"app/db\""),
+        audit);
+    assertFalse(audit.contains("s3cret"), audit);
 
     // The same config with a typo: exit 1, one line naming the file and the field.
     Files.writeString(server, Files.readString(server) + "quorum.kinds = threshold\n");
@@ -201,6 +290,63 @@ class KeystoreCommandTest {
     assertTrue(again.err().contains("refusing to overwrite " + dir.resolve("alice.key")),
         again::all);
     assertEquals(seedHex, Files.readString(dir.resolve("alice.key")).strip());
+  }
+
+  @Test
+  void keygenMakesACaAndCertificatesItSigns() throws Exception {
+    Path ca = dir.resolve("tls/ca");
+    Run makeCa = run("keystore", "keygen", "--ca", "--out", ca.toString());
+    assertEquals(0, makeCa.exit(), makeCa::all);
+    assertTrue(makeCa.out().contains("CA certificate: " + dir.resolve("tls/ca.tls.crt")),
+        makeCa::all);
+    assertFalse(Files.exists(dir.resolve("tls/ca.key")), "--ca makes no Ed25519 identity");
+
+    Path s0 = dir.resolve("tls/s0");
+    Run server = run("keystore", "keygen", "--out", s0.toString(), "--tls-ca", ca.toString(),
+        "--host", "127.0.0.1,localhost");
+    assertEquals(0, server.exit(), server::all);
+    assertTrue(server.out().contains("public key: "), "an identity too: " + server.all());
+    assertTrue(server.out().contains("(CN=s0, for 127.0.0.1, localhost; tls.cert)"),
+        server::all);
+    // An existing identity is kept and gets a certificate.
+    run("keystore", "keygen", "--out", dir.resolve("tls/alice").toString());
+    String seed = Files.readString(dir.resolve("tls/alice.key"));
+    Run client = run("keystore", "keygen", "--out", dir.resolve("tls/alice").toString(),
+        "--tls-ca", ca.toString());
+    assertEquals(0, client.exit(), client::all);
+    assertTrue(client.out().contains("identity: keeping"), client::all);
+    assertEquals(seed, Files.readString(dir.resolve("tls/alice.key")));
+
+    for (String name : new String[] {"ca", "s0", "alice"}) {
+      Path key = TlsCertificates.privateKeyFile(dir.resolve("tls/" + name));
+      assertEquals("rw-------", PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(key)), key.toString());
+    }
+    for (Run r : new Run[] {makeCa, server, client}) {
+      assertFalse(r.all().contains("PRIVATE KEY") || r.all().contains("MII"),
+          "keygen printed key material: " + r.all());
+    }
+    // What keygen wrote loads as a transport's TLS files.
+    assertTrue(TransportSecurity.mutualTls(TlsCertificates.certificateFile(s0),
+        TlsCertificates.privateKeyFile(s0), TlsCertificates.certificateFile(ca)).isTls());
+
+    Run again = run("keystore", "keygen", "--out", s0.toString(), "--tls-ca", ca.toString());
+    assertEquals(1, again.exit(), again::all);
+    assertTrue(again.err().contains("refusing to overwrite " + dir.resolve("tls/s0.tls.crt")),
+        again::all);
+    Run noCa = run("keystore", "keygen", "--out", dir.resolve("tls/bob").toString(),
+        "--tls-ca", dir.resolve("nowhere").toString());
+    assertEquals(1, noCa.exit(), noCa::all);
+    assertTrue(noCa.err().contains("no CA certificate"), noCa::all);
+    assertFalse(Files.exists(dir.resolve("tls/bob.key")), "an identity was left behind");
+    Run hostAlone = run("keystore", "keygen", "--out", dir.resolve("x").toString(), "--host",
+        "127.0.0.1");
+    assertEquals(2, hostAlone.exit(), hostAlone::all);
+    Run badHost = run("keystore", "keygen", "--out", dir.resolve("tls/carol").toString(),
+        "--tls-ca", ca.toString(), "--host", "not a host");
+    assertEquals(2, badHost.exit(), badHost::all);
+    assertTrue(badHost.err().contains("not a host"), badHost::all);
+    assertFalse(Files.exists(dir.resolve("tls/carol.key")), "an identity was left behind");
   }
 
   @Test

@@ -341,7 +341,29 @@ class MeridianCliTest {
         broken::all);
     assertTrue(broken.out().contains("replay: ./meridian sim agreement --broken"
         + " f-plus-one-traitors --seed 5 --trace"), broken::all);
+    Run naive = run("sim", "agreement", "--broken", "naive-early-decision", "--seeds", "5");
+    assertEquals(1, naive.exit(), naive::all);
+    assertTrue(naive.out().contains("checker=agreement: "), naive::all);
     assertUsageError(run("sim", "agreement", "--broken", "bogus"), "bogus",
         "f-plus-one-traitors");
+  }
+
+  @Test
+  void agreementEarlyScenarioPassesAndItsBrokenVariantIsCaught() {
+    Run r = run("sim", "agreement-early", "--seeds", "10");
+    assertEquals(0, r.exit(), r::all);
+    String[] lines = r.out().split("\\R");
+    assertEquals("scenario=agreement-early seeds=10 violations=0", lines[lines.length - 1],
+        r::all);
+    assertTrue(lines[lines.length - 2].contains("fault_free_mean_rounds="), r::all);
+    Run broken = run("sim", "agreement-early", "--broken", "no-final-relay", "--seed", "3");
+    assertEquals(1, broken.exit(), broken::all);
+    assertTrue(broken.out().contains("checker=agreement: "), broken::all);
+    Run sender = run("sim", "agreement-early", "--broken", "sender-in-echo-chains", "--seed",
+        "4");
+    assertEquals(1, sender.exit(), sender::all);
+    assertTrue(sender.out().contains("checker=agreement: "), sender::all);
+    assertUsageError(run("sim", "agreement-early", "--broken", "naive-early-decision"),
+        "naive-early-decision", "no-final-relay");
   }
 }

@@ -9,8 +9,11 @@ import dev.meridian.proto.v1.RecordBody;
 import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SignedRequest;
 import dev.meridian.proto.v1.StoredVersion;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.Reader;
@@ -45,7 +48,9 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * version back to the quorum members that lacked it.
  *
  * <p>Usage: {@code StubsOnlyReader CLIENT_CONFIG KEY}, with a client config as {@code keystore
- * local-grid --dir} writes it.
+ * local-grid --dir} writes it. When the config has {@code tls.cert}, {@code tls.key} and {@code
+ * tls.ca}, it dials with gRPC's own mutual-TLS credentials from those PEM files; otherwise in
+ * plaintext.
  */
 public final class StubsOnlyReader {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -69,10 +74,21 @@ public final class StubsOnlyReader {
    */
   public static List<Answer> newestRecords(List<Server> servers, String clientId,
       UnaryOperator<byte[]> sign, Map<String, byte[]> writers, String key, Duration deadline) {
+    return newestRecords(servers, clientId, sign, writers, key, deadline,
+        InsecureChannelCredentials.create());
+  }
+
+  /**
+   * As {@link #newestRecords(List, String, UnaryOperator, Map, String, Duration)}, dialling with
+   * {@code credentials} (e.g. TLS).
+   */
+  public static List<Answer> newestRecords(List<Server> servers, String clientId,
+      UnaryOperator<byte[]> sign, Map<String, byte[]> writers, String key, Duration deadline,
+      ChannelCredentials credentials) {
     List<Answer> answers = new ArrayList<>();
     for (Server server : servers) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress(server.host(), server.port())
-          .usePlaintext().build();
+      ManagedChannel channel = NettyChannelBuilder.forAddress(server.host(), server.port(),
+          credentials).build();
       try {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
@@ -152,8 +168,17 @@ public final class StubsOnlyReader {
       Ed25519.sign(seed, 0, body, 0, body.length, signature, 0);
       return signature;
     };
+    ChannelCredentials credentials = InsecureChannelCredentials.create();
+    if (p.getProperty("tls.cert") != null) {
+      // Mutual TLS as the servers require it: our certificate and key, and the CA to trust.
+      credentials = TlsChannelCredentials.newBuilder()
+          .keyManager(config.resolveSibling(value(p, "tls.cert")).toFile(),
+              config.resolveSibling(value(p, "tls.key")).toFile())
+          .trustManager(config.resolveSibling(value(p, "tls.ca")).toFile())
+          .build();
+    }
     for (Answer a : newestRecords(servers, clientId, sign, writers, args[1],
-        Duration.ofSeconds(3))) {
+        Duration.ofSeconds(3), credentials)) {
       System.out.println(a.server() + ": " + a.version()
           + (a.version().contains("/") ? (a.signatureVerifies() ? ", writer's signature verifies"
               : ", WRITER'S SIGNATURE DOES NOT VERIFY") : ""));

@@ -44,10 +44,12 @@ public final class LocalGrid implements AutoCloseable {
   private final Map<String, SigningKey> clientKeys = new LinkedHashMap<>();
   private final List<KeyServerConfig> configs = new ArrayList<>();
   private final IntFunction<RecordStore> stores;
+  private final Duration adminRound;
   private final IntFunction<Function<KeyServerCore, BindableService>> faces;
 
   private LocalGrid(QuorumSystem quorums, IntFunction<RecordStore> stores,
-      IntFunction<Function<KeyServerCore, BindableService>> faces) {
+      IntFunction<Function<KeyServerCore, BindableService>> faces, Duration adminRound) {
+    this.adminRound = adminRound;
     this.quorums = quorums;
     this.stores = stores;
     this.faces = faces;
@@ -69,8 +71,28 @@ public final class LocalGrid implements AutoCloseable {
       IntFunction<RecordStore> stores,
       IntFunction<Function<KeyServerCore, BindableService>> faces)
       throws IOException, InvalidQuorumSystemException {
+    return start(quorums, clients, AccessPolicy.openTo(Set.copyOf(clients)), stores, faces);
+  }
+
+  /**
+   * As {@link #start(QuorumSystem, List, IntFunction, IntFunction)}, with {@code policy} as the
+   * servers' initial access policy (admin actions change it: the servers agree on them with
+   * 500 ms rounds).
+   */
+  public static LocalGrid start(QuorumSystem quorums, List<String> clients, AccessPolicy policy,
+      IntFunction<RecordStore> stores,
+      IntFunction<Function<KeyServerCore, BindableService>> faces)
+      throws IOException, InvalidQuorumSystemException {
+    return start(quorums, clients, policy, stores, faces, KeyServer.AdminSettings.DEFAULT_ROUND);
+  }
+
+  /** As above, with agreement rounds of {@code adminRound} (benchmarks try shorter ones). */
+  public static LocalGrid start(QuorumSystem quorums, List<String> clients, AccessPolicy policy,
+      IntFunction<RecordStore> stores,
+      IntFunction<Function<KeyServerCore, BindableService>> faces, Duration adminRound)
+      throws IOException, InvalidQuorumSystemException {
     QuorumCheck.verify(quorums);
-    LocalGrid grid = new LocalGrid(quorums, stores, faces);
+    LocalGrid grid = new LocalGrid(quorums, stores, faces, adminRound);
     SecureRandom random = new SecureRandom();
     Map<String, VerifyingKey> clientPublic = new LinkedHashMap<>();
     for (String client : clients) {
@@ -78,7 +100,6 @@ public final class LocalGrid implements AutoCloseable {
       grid.clientKeys.put(client, key);
       clientPublic.put(client, key.verifyingKey());
     }
-    AccessPolicy policy = AccessPolicy.openTo(Set.copyOf(clients));
     for (int i = 0; i < quorums.n(); i++) {
       grid.serverIds.add("s" + i);
       grid.serverKeys.add(SigningKey.generate(random));
@@ -89,8 +110,9 @@ public final class LocalGrid implements AutoCloseable {
             grid.serverKeys.get(i), clientPublic, policy);
         grid.configs.add(config);
         grid.servers.add(KeyServer.start(config, stores.apply(i),
-            new InetSocketAddress("127.0.0.1", 0), faces.apply(i)));
+            new InetSocketAddress("127.0.0.1", 0), faces.apply(i), grid.adminSettings()));
       }
+      grid.servers.forEach(s -> s.connectServers(grid.addresses()));
     } catch (IOException | RuntimeException e) {
       grid.close();
       throw e;
@@ -132,7 +154,17 @@ public final class LocalGrid implements AutoCloseable {
     InetSocketAddress address = servers.get(index).address();
     servers.get(index).close();
     servers.set(index, KeyServer.start(configs.get(index), stores.apply(index), address,
-        faces.apply(index)));
+        faces.apply(index), adminSettings()));
+    servers.get(index).connectServers(addresses());
+  }
+
+  private KeyServer.AdminSettings adminSettings() {
+    return new KeyServer.AdminSettings(serverKeys.stream().map(SigningKey::verifyingKey).toList(),
+        adminRound);
+  }
+
+  private List<InetSocketAddress> addresses() {
+    return servers.stream().map(KeyServer::address).toList();
   }
 
   /** The signing key of client {@code clientId} (a local grid generated it). */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.meridian.keystore.client.KeystoreClient;
 import dev.meridian.keystore.quorum.QuorumSystems;
+import dev.meridian.keystore.server.Rejection;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -69,13 +70,17 @@ class MalformedRequestTest {
           .usePlaintext().maxInboundMessageSize(4 << 20).build();
       try {
         byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02};
-        for (String method : List.of("Read", "Write", "WriteBack", "Complete", "OpenSession")) {
+        for (String method : List.of("Read", "Write", "WriteBack", "Complete", "OpenSession",
+            "Stats")) {
           assertEquals(Status.Code.INVALID_ARGUMENT, send(raw, method, garbage), method);
         }
         // A well-formed but empty request: no signature, no client.
         assertEquals(Status.Code.INVALID_ARGUMENT, send(raw, "Read", new byte[0]));
         // 2 MiB, over the 1 MiB limit: refused before it is parsed.
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, send(raw, "Write", new byte[2 << 20]));
+        // The six that did not parse are counted as malformed; the empty one parsed.
+        assertEquals(6, grid.server(0).metrics().snapshot().rejections()
+            .get(Rejection.Reason.MALFORMED));
       } finally {
         raw.shutdownNow();
       }

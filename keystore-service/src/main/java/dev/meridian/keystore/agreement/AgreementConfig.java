@@ -19,8 +19,12 @@ import java.util.Objects;
  * @param keys the n processes' public keys, indexed by process
  * @param f how many processes may be Byzantine, 0 <= f < n
  * @param sender the designated sender's index
+ * @param earlyDecision whether the instance runs {@link DolevStrong}'s early-deciding mode
+ *     (echoes; round 2 when nobody fails, f + 1 at worst). All processes of an instance must
+ *     agree on it, like on everything else here
  */
-public record AgreementConfig(byte[] instance, List<VerifyingKey> keys, int f, int sender) {
+public record AgreementConfig(byte[] instance, List<VerifyingKey> keys, int f, int sender,
+    boolean earlyDecision) {
   /** Longest instance id. */
   public static final int MAX_INSTANCE_BYTES = 64;
   /** Most processes supported: the codec writes process indexes in two bytes. */
@@ -56,12 +60,22 @@ public record AgreementConfig(byte[] instance, List<VerifyingKey> keys, int f, i
     }
   }
 
+  /** An instance in the f+1-round mode. */
+  public AgreementConfig(byte[] instance, List<VerifyingKey> keys, int f, int sender) {
+    this(instance, keys, f, sender, false);
+  }
+
+  /** The same instance with the early-deciding mode on. */
+  public AgreementConfig withEarlyDecision() {
+    return new AgreementConfig(instance, keys, f, sender, true);
+  }
+
   /** Number of processes. */
   public int n() {
     return keys.size();
   }
 
-  /** The round in which every correct process decides: f + 1. */
+  /** The round by which every correct process decides: f + 1. */
   public int lastRound() {
     return f + 1;
   }
@@ -78,17 +92,18 @@ public record AgreementConfig(byte[] instance, List<VerifyingKey> keys, int f, i
   @Override
   public boolean equals(Object o) {
     return o instanceof AgreementConfig other && f == other.f && sender == other.sender
+        && earlyDecision == other.earlyDecision
         && Arrays.equals(instance, other.instance) && keys.equals(other.keys);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(Arrays.hashCode(instance), keys, f, sender);
+    return Objects.hash(Arrays.hashCode(instance), keys, f, sender, earlyDecision);
   }
 
   @Override
   public String toString() {
     return "AgreementConfig[instance=" + HexFormat.of().formatHex(instance) + ", n=" + n()
-        + ", f=" + f + ", sender=p" + sender + "]";
+        + ", f=" + f + ", sender=p" + sender + (earlyDecision ? ", early decision" : "") + "]";
   }
 }

@@ -1,13 +1,13 @@
 package dev.meridian.keystore.agreement;
 
 import dev.meridian.keystore.crypto.SigningKey;
+import dev.meridian.keystore.tls.TransportSecurity;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
@@ -42,9 +42,14 @@ import java.util.function.LongSupplier;
  * receiver's clock behind) waits for its round. Up to f processes may be Byzantine in what they
  * send; the node itself trusts only signatures ({@link DolevStrong} checks every chain).
  *
- * <p>Transport: one unary gRPC method taking an {@link AgreementCodec} message, plaintext, on
- * the given address (127.0.0.1 in tests and the benchmark). Messages over 1 MiB are refused by
- * gRPC; undecodable ones are counted and dropped.
+ * <p>Transport: one unary gRPC method taking an {@link AgreementCodec} message on the given
+ * address (127.0.0.1 in tests and the benchmark), plaintext or mutual TLS ({@link
+ * TransportSecurity}): with TLS a process accepts connections only from holders of a certificate
+ * from the trusted CA and dials only peers whose certificates name the address dialled. TLS does
+ * not replace the signature chains: a peer with a valid certificate is still only believed
+ * through signatures. A TLS handshake takes a round trip or two more on the first message, which
+ * {@link #awaitConnected} pays before any round. Messages over 1 MiB are refused by gRPC;
+ * undecodable ones are counted and dropped.
  */
 public final class AgreementNode implements AutoCloseable {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
@@ -77,6 +82,7 @@ public final class AgreementNode implements AutoCloseable {
   private final long roundNanos;
   private final LongSupplier clock;
   private final Server server;
+  private final TransportSecurity security;
   private final InetSocketAddress address;
   private final ScheduledExecutorService rounds;
   private final Map<ByteBuffer, Instance> instances = new ConcurrentHashMap<>();
@@ -95,11 +101,65 @@ public final class AgreementNode implements AutoCloseable {
    */
   public static AgreementNode start(int self, SigningKey key, InetSocketAddress listen,
       long roundLength, LongSupplier clock) throws IOException {
-    return new AgreementNode(self, key, listen, roundLength, clock);
+    return start(self, key, listen, roundLength, clock, TransportSecurity.plaintext());
+  }
+
+  /**
+   * Starts process {@code self} as {@link #start(int, SigningKey, InetSocketAddress, long,
+   * LongSupplier)} does, listening and dialling with {@code security} (every process of an
+   * instance must use the same kind, and, for TLS, certificates from CAs the others trust).
+   */
+  public static AgreementNode start(int self, SigningKey key, InetSocketAddress listen,
+      long roundLength, LongSupplier clock, TransportSecurity security) throws IOException {
+    return new AgreementNode(self, key, listen, roundLength, clock, security);
+  }
+
+  /**
+   * A process without a server of its own: whoever embeds it adds {@link #service()} to a gRPC
+   * server it runs (a key server does, so agreement shares its port and its TLS), and calls
+   * {@link #connect} with the addresses of the others' servers, which it dials with {@code
+   * security}.
+   */
+  public static AgreementNode embedded(int self, SigningKey key, long roundLength,
+      LongSupplier clock, TransportSecurity security) {
+    try {
+      return new AgreementNode(self, key, null, roundLength, clock, security);
+    } catch (IOException e) {
+      throw new AssertionError("no server to start", e);
+    }
+  }
+
+  /**
+   * Where the node learns of instances it was not told to {@link #join}: asked with the instance
+   * id of the first message of an unknown instance, it answers with the instance's schedule if
+   * this process should take part (the node then joins without a value), or empty to drop the
+   * message. It must answer empty for instances whose last round is over, or that are far in the
+   * future, so that a flood of made-up ids costs nothing.
+   */
+  @FunctionalInterface
+  public interface InstanceDirectory {
+    /** The schedule of instance {@code instance}, if this process takes part in it now. */
+    Optional<Joining> lookup(byte[] instance);
+  }
+
+  /** An instance joined on its first message, and where its decision goes. */
+  public record Joining(AgreementConfig config, long startNanos,
+      java.util.function.Consumer<Decision> decided) {}
+
+  private volatile InstanceDirectory directory = instance -> Optional.empty();
+
+  /** Sets where unknown instances are looked up (by default: nowhere, they are dropped). */
+  public void directory(InstanceDirectory directory) {
+    this.directory = Objects.requireNonNull(directory, "directory");
+  }
+
+  /** The agreement service, for a node made by {@link #embedded}. */
+  public ServerServiceDefinition service() {
+    return service;
   }
 
   private AgreementNode(int self, SigningKey key, InetSocketAddress listen, long roundLength,
-      LongSupplier clock) throws IOException {
+      LongSupplier clock, TransportSecurity security) throws IOException {
     if (roundLength <= 0) {
       throw new IllegalArgumentException("the round length must be positive, got "
           + roundLength + " ns");
@@ -108,19 +168,25 @@ public final class AgreementNode implements AutoCloseable {
     this.key = Objects.requireNonNull(key, "key");
     this.roundNanos = roundLength;
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.security = Objects.requireNonNull(security, "security");
     this.rounds = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "agreement-p" + self);
       t.setDaemon(true);
       return t;
     });
-    ServerServiceDefinition service = ServerServiceDefinition.builder("meridian.v1.Agreement")
+    this.service = ServerServiceDefinition.builder("meridian.v1.Agreement")
         .addMethod(ROUND, ServerCalls.asyncUnaryCall((bytes, reply) -> {
           onMessage(bytes);
           reply.onNext(EMPTY);
           reply.onCompleted();
         }))
         .build();
-    this.server = NettyServerBuilder.forAddress(listen)
+    if (listen == null) {
+      this.server = null;
+      this.address = null;
+      return;
+    }
+    this.server = NettyServerBuilder.forAddress(listen, security.serverCredentials())
         .addService(service)
         .maxInboundMessageSize(1 << 20)
         .directExecutor()
@@ -129,9 +195,11 @@ public final class AgreementNode implements AutoCloseable {
     this.address = (InetSocketAddress) server.getListenSockets().get(0);
   }
 
+  private final ServerServiceDefinition service;
+
   private volatile ManagedChannel[] channels = new ManagedChannel[0];
 
-  /** The address the server is bound to. */
+  /** The address the server is bound to (null for an {@link #embedded} node). */
   public InetSocketAddress address() {
     return address;
   }
@@ -145,9 +213,10 @@ public final class AgreementNode implements AutoCloseable {
     ManagedChannel[] c = new ManagedChannel[addresses.size()];
     for (int i = 0; i < c.length; i++) {
       if (i != self) {
-        c[i] = NettyChannelBuilder.forAddress(addresses.get(i)).usePlaintext()
-            .directExecutor().build();
-        c[i].getState(true); // dial now: a first message must not pay for the connection
+        c[i] = security.dial(addresses.get(i));
+        if (server != null) {
+          c[i].getState(true); // dial now: a first message must not pay for the connection
+        } // embedded (rare admin actions): connect on first use, not n² connections at start
       }
     }
     channels = c;
@@ -194,7 +263,7 @@ public final class AgreementNode implements AutoCloseable {
   /**
    * Takes part in instance {@code config}, which starts at {@code startNanos} on the clock; the
    * sender passes its value, the others null. Completes with this process's decision at the end
-   * of round f + 1.
+   * of round f + 1, or earlier in the early-deciding mode ({@link AgreementConfig#earlyDecision}).
    *
    * @throws IllegalArgumentException if the instance is already running here, or the value is
    *     given to a non-sender or missing at the sender
@@ -210,6 +279,31 @@ public final class AgreementNode implements AutoCloseable {
     }
     rounds.schedule(() -> instance.begin(value), delayUntil(startNanos), TimeUnit.NANOSECONDS);
     return instance.decided;
+  }
+
+  /**
+   * Joins, without a value, an instance first heard of in a message: the rounds that already
+   * ended here are ended at once (nothing was received in them), then the clock drives the rest.
+   */
+  private synchronized Instance joinLate(Joining joining) {
+    AgreementConfig config = joining.config();
+    ByteBuffer id = ByteBuffer.wrap(config.instance());
+    Instance running = instances.get(id);
+    if (running != null) {
+      return running; // another thread joined it first
+    }
+    if (config.sender() == self) {
+      return null; // our own instances we start ourselves; a message claiming one is made up
+    }
+    Instance instance = new Instance(new DolevStrong(config, self, key), config,
+        joining.startNanos());
+    instance.decided.thenAccept(joining.decided());
+    // Caught up before anyone can see it, so a message is never judged against a stale round.
+    if (!instance.catchUp()) {
+      return null; // its last round is over: nothing left to take part in
+    }
+    instances.put(id, instance);
+    return instance;
   }
 
   private long delayUntil(long at) {
@@ -228,6 +322,9 @@ public final class AgreementNode implements AutoCloseable {
       return;
     }
     Instance instance = instances.get(ByteBuffer.wrap(message.instance()));
+    if (instance == null) {
+      instance = directory.lookup(message.instance()).map(this::joinLate).orElse(null);
+    }
     if (instance == null) {
       late.increment(); // decided and gone, or never joined here
       return;
@@ -257,6 +354,23 @@ public final class AgreementNode implements AutoCloseable {
       scheduleEnd(1);
     }
 
+    /**
+     * For a late join: ends the rounds already over here (nothing was received in them, so
+     * nothing is relayed), then lets the clock drive the rest. False if the instance is over.
+     */
+    synchronized boolean catchUp() {
+      long now = clock.getAsLong();
+      int round = 1;
+      while (startNanos + round * roundNanos <= now) {
+        if (!endOne(round)) {
+          return false;
+        }
+        round++;
+      }
+      scheduleEnd(round);
+      return true;
+    }
+
     void scheduleEnd(int round) {
       rounds.schedule(() -> end(round), delayUntil(startNanos + round * roundNanos),
           TimeUnit.NANOSECONDS);
@@ -283,19 +397,28 @@ public final class AgreementNode implements AutoCloseable {
     }
 
     synchronized void end(int round) {
+      if (endOne(round)) {
+        scheduleEnd(round + 1);
+      }
+    }
+
+    /** Ends one round: relays, or the decision; true if more rounds follow. */
+    private boolean endOne(int round) {
       long made = core.signaturesMade();
       DolevStrong.Step step = core.endRound(round);
       signaturesMade.add(core.signaturesMade() - made);
+      // An early decision still carries one last message (the echoes it must relay): sent in
+      // the next round like any other, after which this node takes nothing more for the instance.
+      send(step.broadcast());
       if (step.decision().isPresent()) {
         instances.remove(ByteBuffer.wrap(config.instance()));
         decided.complete(step.decision().get());
-        return;
+        return false;
       }
-      send(step.broadcast());
       List<RoundMessage> now = new ArrayList<>();
       early.removeIf(m -> m.round() == core.round() && now.add(m));
       now.forEach(this::take);
-      scheduleEnd(round + 1);
+      return true;
     }
   }
 
@@ -308,7 +431,13 @@ public final class AgreementNode implements AutoCloseable {
     for (int i = 0; i < c.length; i++) {
       if (c[i] != null) {
         sent.increment();
-        ClientCalls.futureUnaryCall(c[i].newCall(ROUND, CallOptions.DEFAULT
+        if (c[i].getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
+          // A peer that was down may be back: try now rather than after gRPC's backoff
+          // (up to two minutes), or it misses every round until then.
+          c[i].resetConnectBackoff();
+        }
+        // Wait for a connection still being made (within the deadline) rather than fail at once.
+        ClientCalls.futureUnaryCall(c[i].newCall(ROUND, CallOptions.DEFAULT.withWaitForReady()
             .withDeadlineAfter(Math.max(1, 4 * roundNanos), TimeUnit.NANOSECONDS)), bytes);
 
       }
@@ -349,6 +478,9 @@ public final class AgreementNode implements AutoCloseable {
         c.shutdownNow();
       }
     }
+    if (server == null) {
+      return; // embedded: the embedding server stops the service
+    }
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
@@ -359,7 +491,8 @@ public final class AgreementNode implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "AgreementNode[p" + self + " at " + address() + ", Δ=" + roundNanos / 1_000_000.0
+    return "AgreementNode[p" + self + (address == null ? " embedded" : " at " + address)
+        + ", Δ=" + roundNanos / 1_000_000.0
         + " ms]";
   }
 }

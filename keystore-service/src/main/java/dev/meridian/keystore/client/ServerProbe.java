@@ -11,9 +11,12 @@ import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SessionGrant;
 import dev.meridian.proto.v1.SessionGrantBody;
 import dev.meridian.proto.v1.SignedRequest;
+import dev.meridian.keystore.tls.TransportSecurity;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +38,10 @@ import java.util.concurrent.TimeUnit;
  * with a one-line detail (the gRPC status code and description). Every call has the given
  * deadline; {@link #probe} returns within about that long. The session opened is never used;
  * the server forgets it after its idle timeout.
+ *
+ * <p>Each server is also asked the standard gRPC health check (for the whole server), reported
+ * as {@link Reply#health()}. That answer is unsigned: it says a process is up and serving, not
+ * that it is the server it should be (only {@link Outcome#ANSWERED} says that).
  */
 public final class ServerProbe {
   /** What a server did when probed. */
@@ -56,26 +63,34 @@ public final class ServerProbe {
    * @param outcome what it did
    * @param roundTripMicros from sending the call to its answer (or failure)
    * @param detail empty when answered; otherwise the status or problem, one line
+   * @param health the health service's answer: {@code SERVING}, {@code NOT_SERVING}, … or, when
+   *     the check failed, its status code and reason (one line)
    */
   public record Reply(ServerEndpoint server, Outcome outcome, long roundTripMicros,
-      String detail) {}
+      String detail, String health) {}
 
   private ServerProbe() {}
 
-  /** Probes every server at once; the replies are in the order of {@code servers}. */
+  /** Probes every server at once, in plaintext; replies in the order of {@code servers}. */
   public static List<Reply> probe(List<ServerEndpoint> servers, String clientId,
       SigningKey signingKey, Duration deadline) {
+    return probe(servers, clientId, signingKey, deadline, TransportSecurity.plaintext());
+  }
+
+  /** Probes every server at once over {@code security}; replies in the order of {@code servers}. */
+  public static List<Reply> probe(List<ServerEndpoint> servers, String clientId,
+      SigningKey signingKey, Duration deadline, TransportSecurity security) {
     Objects.requireNonNull(signingKey, "signingKey");
+    Objects.requireNonNull(security, "security");
     SecureRandom random = new SecureRandom();
     List<ManagedChannel> channels = new ArrayList<>();
     List<CompletableFuture<Reply>> replies = new ArrayList<>();
+    List<CompletableFuture<String>> health = new ArrayList<>();
     try {
       for (ServerEndpoint server : servers) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(server.address())
-            .usePlaintext()
-            .directExecutor()
-            .build();
+        ManagedChannel channel = security.dial(server.address());
         channels.add(channel);
+        health.add(health(channel, deadline));
         replies.add(probeOne(channel, server, clientId, signingKey, deadline, random));
       }
       // The first call also connects (and warms up a fresh JVM); a server that answered it is
@@ -88,8 +103,10 @@ public final class ServerProbe {
             : CompletableFuture.completedFuture(first));
       }
       List<Reply> out = new ArrayList<>();
-      for (CompletableFuture<Reply> reply : again) {
-        out.add(reply.join());
+      for (int i = 0; i < servers.size(); i++) {
+        Reply r = again.get(i).join();
+        out.add(new Reply(r.server(), r.outcome(), r.roundTripMicros(), r.detail(),
+            health.get(i).join()));
       }
       return out;
     } finally {
@@ -125,21 +142,44 @@ public final class ServerProbe {
       try {
         SessionGrant grant = answer.get();
         reply.complete(new Reply(server, verifies(grant, server, clientId, myShare)
-            ? Outcome.ANSWERED : Outcome.UNVERIFIED, micros, ""));
+            ? Outcome.ANSWERED : Outcome.UNVERIFIED, micros, "", ""));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        reply.complete(new Reply(server, Outcome.SILENT, micros, "interrupted"));
+        reply.complete(new Reply(server, Outcome.SILENT, micros, "interrupted", ""));
       } catch (Exception e) {
         Status status = Status.fromThrowable(e);
         boolean silent = status.getCode() == Status.Code.UNAVAILABLE
             || status.getCode() == Status.Code.DEADLINE_EXCEEDED;
-        String detail = status.getCode() + (status.getDescription() == null ? ""
-            : ": " + status.getDescription().lines().findFirst().orElse(""));
         reply.complete(new Reply(server, silent ? Outcome.SILENT : Outcome.REFUSED, micros,
-            detail));
+            describe(status), ""));
       }
     }, Runnable::run);
     return reply;
+  }
+
+  /** The whole server's health, as the status name or the failed check's code and reason. */
+  private static CompletableFuture<String> health(ManagedChannel channel, Duration deadline) {
+    CompletableFuture<String> out = new CompletableFuture<>();
+    var answer = HealthGrpc.newFutureStub(channel)
+        .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+        .check(HealthCheckRequest.newBuilder().setService("").build());
+    answer.addListener(() -> {
+      try {
+        HealthCheckResponse response = answer.get();
+        out.complete(response.getStatus().name());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        out.complete("interrupted");
+      } catch (Exception e) {
+        out.complete(describe(Status.fromThrowable(e)));
+      }
+    }, Runnable::run);
+    return out;
+  }
+
+  /** A status in one line (a failed TLS handshake says so). */
+  private static String describe(Status status) {
+    return TransportSecurity.explain(status);
   }
 
   private static boolean verifies(SessionGrant grant, ServerEndpoint server, String clientId,

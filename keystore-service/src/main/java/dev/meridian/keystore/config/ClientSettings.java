@@ -6,6 +6,7 @@ import dev.meridian.keystore.config.ConfigReader.Field;
 import dev.meridian.keystore.crypto.SigningKey;
 import dev.meridian.keystore.crypto.VerifyingKey;
 import dev.meridian.keystore.quorum.QuorumSystem;
+import dev.meridian.keystore.tls.TransportSecurity;
 import dev.meridian.keystore.wire.Names;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,7 +33,13 @@ import java.util.Objects;
  * server.s0.public-key = 3b6a27bc...    # 64 hex digits, or a .pub file; one per server
  * deadline-ms = 5000                    # optional: deadline of every call (default 5000)
  * writer.bob.public-key = bob.pub       # optional: other clients whose records this one reads
+ * tls.cert = alice.tls.crt              # optional, all three or none: this client's certificate,
+ * tls.key = alice.tls.key               #   its PKCS#8 key (permissions 600),
+ * tls.ca = ca.tls.crt                   #   and the CA that servers' certificates must chain to
  * }</pre>
+ *
+ * <p>Without the {@code tls.*} fields the client dials in plaintext; with them, mutual TLS
+ * ({@link TransportSecurity}), and every request is still signed as without.
  *
  * <p>Guarantee: an instance is a configuration a {@link KeystoreClient} can run: the quorum
  * system passes {@link dev.meridian.keystore.quorum.QuorumCheck}, every server has one public
@@ -46,9 +53,11 @@ import java.util.Objects;
  * @param servers every server in grid order, with its address and public key
  * @param deadline the deadline of every call
  * @param writers other clients whose records this client verifies when it reads
+ * @param transportSecurity plaintext, or mutual TLS from the {@code tls.*} fields
  */
 public record ClientSettings(String clientId, SigningKey signingKey, QuorumSystem quorums,
-    List<ServerEndpoint> servers, Duration deadline, Map<String, VerifyingKey> writers) {
+    List<ServerEndpoint> servers, Duration deadline, Map<String, VerifyingKey> writers,
+    TransportSecurity transportSecurity) {
 
   /** Deadline when {@code deadline-ms} is absent. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(5);
@@ -57,7 +66,8 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
       Field.exact("client.id"), Field.exact("key-file"), Field.exact("quorum.kind"),
       Field.exact("quorum.f"), Field.exact("servers"),
       Field.family("server.", "<id>", ".public-key"), Field.exact("deadline-ms"),
-      Field.family("writer.", "<id>", ".public-key"));
+      Field.family("writer.", "<id>", ".public-key"), Field.exact("tls.cert"),
+      Field.exact("tls.key"), Field.exact("tls.ca"));
 
   /** Copies the collections and checks the cross-field rules. */
   public ClientSettings {
@@ -65,12 +75,20 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
     Objects.requireNonNull(signingKey, "signingKey");
     Objects.requireNonNull(quorums, "quorums");
     Objects.requireNonNull(deadline, "deadline");
+    Objects.requireNonNull(transportSecurity, "transportSecurity");
     servers = List.copyOf(servers);
     writers = Map.copyOf(writers);
     if (servers.size() != quorums.n()) {
       throw new IllegalArgumentException(servers.size() + " servers but the quorum system has n = "
           + quorums.n());
     }
+  }
+
+  /** Settings without TLS (plaintext). */
+  public ClientSettings(String clientId, SigningKey signingKey, QuorumSystem quorums,
+      List<ServerEndpoint> servers, Duration deadline, Map<String, VerifyingKey> writers) {
+    this(clientId, signingKey, quorums, servers, deadline, writers,
+        TransportSecurity.plaintext());
   }
 
   /**
@@ -98,6 +116,7 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
       }
       writers.put(e.getKey(), in.publicKey(field, e.getValue()));
     }
+    TransportSecurity tls = in.transportSecurity();
     SigningKey key = in.signingKey("key-file");
     VerifyingKey own = writers.get(id);
     if (own != null && !own.equals(key.verifyingKey())) {
@@ -105,7 +124,7 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
       throw in.error("writer." + id + ".public-key", "is this client's own id, but not the"
           + " public half of key-file (leave it out: a client always knows its own key)");
     }
-    return new ClientSettings(id, key, quorums, servers, deadline, writers);
+    return new ClientSettings(id, key, quorums, servers, deadline, writers, tls);
   }
 
   /** A client with these settings; the caller closes it. */
@@ -115,7 +134,8 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
         .signingKey(signingKey)
         .servers(servers)
         .quorums(quorums)
-        .deadline(deadline);
+        .deadline(deadline)
+        .transportSecurity(transportSecurity);
     writers.forEach(builder::writer);
     return builder.build();
   }
@@ -123,12 +143,12 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
   /**
    * Writes these settings to {@code file} (replacing it atomically, so a reader sees the old file
    * or the whole new one), naming {@code keyFile} as the key file: relative to the file's
-   * directory when it lies inside it. Public keys are written inline, in hex.
+   * directory when it lies inside it (so are the TLS files). Public keys are written inline, in
+   * hex.
    */
   public void write(Path file, Path keyFile) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
-    Path key = keyFile.toAbsolutePath();
-    String keyName = key.startsWith(dir) ? dir.relativize(key).toString() : key.toString();
+    String keyName = relative(dir, keyFile);
     StringBuilder text = new StringBuilder();
     text.append("# Key service client configuration (README \"Running the key service\").\n");
     text.append("client.id = ").append(clientId).append('\n');
@@ -148,6 +168,14 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
     text.append("deadline-ms = ").append(deadline.toMillis()).append('\n');
     writers.forEach((id, k) -> text.append("writer.").append(id).append(".public-key = ")
         .append(KeyFiles.hex(k)).append('\n'));
+    if (transportSecurity.isTls()) {
+      text.append("tls.cert = ").append(relative(dir, transportSecurity.certificate().get()))
+          .append('\n');
+      text.append("tls.key = ").append(relative(dir, transportSecurity.privateKey().get()))
+          .append('\n');
+      text.append("tls.ca = ").append(relative(dir, transportSecurity.trustedCa().get()))
+          .append('\n');
+    }
     Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
       Files.writeString(temp, text, StandardCharsets.UTF_8);
@@ -155,6 +183,12 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /** {@code file} relative to {@code dir} when it lies inside it, else absolute. */
+  private static String relative(Path dir, Path file) {
+    Path f = file.toAbsolutePath();
+    return f.startsWith(dir) ? dir.relativize(f).toString() : f.toString();
   }
 
   /** {@code host:port}, IPv6 hosts in brackets, by IP address (no lookup). */
@@ -168,6 +202,7 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
   @Override
   public String toString() {
     return "ClientSettings[" + clientId + ", " + quorums.describe() + ", deadline "
-        + deadline.toMillis() + " ms, " + writers.size() + " other writers]";
+        + deadline.toMillis() + " ms, " + writers.size() + " other writers"
+        + (transportSecurity.isTls() ? ", TLS" : ", plaintext") + "]";
   }
 }

@@ -6,6 +6,8 @@ import dev.meridian.keystore.quorum.InvalidQuorumSystemException;
 import dev.meridian.keystore.quorum.QuorumCheck;
 import dev.meridian.keystore.quorum.QuorumSystem;
 import dev.meridian.keystore.quorum.QuorumSystems;
+import dev.meridian.keystore.tls.TlsFileException;
+import dev.meridian.keystore.tls.TransportSecurity;
 import dev.meridian.keystore.wire.Names;
 import java.io.IOException;
 import java.io.Reader;
@@ -223,6 +225,40 @@ final class ConfigReader {
     } catch (NoSuchFileException e) {
       throw error(field, "no such key file: " + file);
     } catch (IOException | IllegalArgumentException e) {
+      throw error(field, e.getMessage());
+    }
+  }
+
+  /**
+   * The transport security of {@code tls.cert}, {@code tls.key} and {@code tls.ca}: plaintext
+   * when none is given, mutual TLS when all three are; any other combination, a file that does
+   * not read or check, is refused naming the field.
+   */
+  TransportSecurity transportSecurity() throws ConfigException {
+    String cert = optional("tls.cert");
+    String key = optional("tls.key");
+    String ca = optional("tls.ca");
+    if (cert == null && key == null && ca == null) {
+      return TransportSecurity.plaintext();
+    }
+    String[][] fields = {{"tls.cert", cert}, {"tls.key", key}, {"tls.ca", ca}};
+    for (String[] f : fields) {
+      if (f[1] == null) {
+        throw error(f[0], "is required once any TLS field is given (TLS needs all three:"
+            + " tls.cert, tls.key, tls.ca; give none for plaintext)");
+      }
+      if (f[1].isEmpty()) {
+        throw error(f[0], "is empty");
+      }
+    }
+    try {
+      return TransportSecurity.mutualTls(path(cert), path(key), path(ca));
+    } catch (TlsFileException e) {
+      String field = switch (e.part()) {
+        case CERTIFICATE -> "tls.cert";
+        case PRIVATE_KEY -> "tls.key";
+        case TRUSTED_CA -> "tls.ca";
+      };
       throw error(field, e.getMessage());
     }
   }

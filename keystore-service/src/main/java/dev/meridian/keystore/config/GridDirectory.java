@@ -7,12 +7,17 @@ import dev.meridian.keystore.quorum.InvalidQuorumSystemException;
 import dev.meridian.keystore.quorum.QuorumCheck;
 import dev.meridian.keystore.quorum.QuorumSystem;
 import dev.meridian.keystore.server.AccessPolicy;
+import dev.meridian.keystore.server.AuditLog;
+import dev.meridian.keystore.server.FileAuditLog;
 import dev.meridian.keystore.server.KeyServer;
 import dev.meridian.keystore.server.KeyServerConfig;
+import dev.meridian.keystore.server.KeystoreGrpcService;
 import dev.meridian.keystore.store.InMemoryRecordStore;
 import dev.meridian.keystore.store.RecordStore;
 import dev.meridian.keystore.store.RocksRecordStore;
 import dev.meridian.keystore.store.StoreException;
+import dev.meridian.keystore.tls.TlsCertificates;
+import dev.meridian.keystore.tls.TransportSecurity;
 import dev.meridian.keystore.wire.Names;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,7 +46,14 @@ import java.util.Set;
  *       servers' actual ports and every other client as a writer; each is replaced atomically
  *       once every server listens, so a script may wait for it to appear;
  *   <li>with {@code persist}, server i's RocksDB store in {@code DIR/store/s<i>} (records
- *       survive a restart on the same directory); otherwise stores are in memory.
+ *       survive a restart on the same directory); otherwise stores are in memory;
+ *   <li>{@code DIR/s0.audit.jsonl}, … each server's audit log ({@link FileAuditLog}: one JSON
+ *       line per access decision, appended to across restarts).
+ *   <li>with {@code tls}, a CA ({@code DIR/ca.tls.crt}, {@code DIR/ca.tls.key}) and a
+ *       certificate signed by it for every server ({@code DIR/s0.tls.crt}, for 127.0.0.1 and
+ *       localhost) and client ({@code DIR/alice.tls.crt}), each with its {@code .tls.key}
+ *       (reused when present, like identities); the servers then require mutual TLS, and each
+ *       client configuration names its three TLS files.
  * </ul>
  *
  * <p>Every client may read, write and administer every key. Failure model: {@link #start}
@@ -55,9 +68,12 @@ public final class GridDirectory implements AutoCloseable {
   private final List<ServerEndpoint> endpoints = new ArrayList<>();
   private final Map<String, Path> clientConfigs = new LinkedHashMap<>();
 
-  private GridDirectory(Path directory, QuorumSystem quorums) {
+  private final boolean tls;
+
+  private GridDirectory(Path directory, QuorumSystem quorums, boolean tls) {
     this.directory = directory;
     this.quorums = quorums;
+    this.tls = tls;
   }
 
   /**
@@ -72,6 +88,19 @@ public final class GridDirectory implements AutoCloseable {
    */
   public static GridDirectory start(Path directory, QuorumSystem quorums, List<String> clients,
       boolean persist) throws IOException, StoreException, InvalidQuorumSystemException {
+    return start(directory, quorums, clients, persist, false);
+  }
+
+  /**
+   * Starts a grid as {@link #start(Path, QuorumSystem, List, boolean)} does, with mutual TLS when
+   * {@code tls} (certificates made in the directory where missing).
+   *
+   * @throws IOException also if a TLS file in the directory does not read or check (a
+   *     certificate from another CA, say)
+   */
+  public static GridDirectory start(Path directory, QuorumSystem quorums, List<String> clients,
+      boolean persist, boolean tls)
+      throws IOException, StoreException, InvalidQuorumSystemException {
     QuorumCheck.verify(quorums);
     List<String> serverIds = new ArrayList<>();
     for (int i = 0; i < quorums.n(); i++) {
@@ -108,27 +137,53 @@ public final class GridDirectory implements AutoCloseable {
       clientKeys.put(client, key);
       clientPublic.put(client, key.verifyingKey());
     }
-    GridDirectory grid = new GridDirectory(dir, quorums);
+    Path ca = dir.resolve("ca");
+    if (tls && !Files.exists(TlsCertificates.certificateFile(ca))) {
+      TlsCertificates.writeCa(ca, "meridian local-grid CA " + dir.getFileName(),
+          TlsCertificates.CA_VALIDITY, random);
+    }
+    GridDirectory grid = new GridDirectory(dir, quorums, tls);
     AccessPolicy policy = AccessPolicy.openTo(clientIds);
     try {
+      List<SigningKey> serverKeys = new ArrayList<>();
+      for (String id : serverIds) {
+        serverKeys.add(identity(dir.resolve(id), random));
+      }
+      KeyServer.AdminSettings admin = KeyServer.AdminSettings.of(
+          serverKeys.stream().map(SigningKey::verifyingKey).toList());
       for (int i = 0; i < quorums.n(); i++) {
-        SigningKey key = identity(dir.resolve(serverIds.get(i)), random);
+        SigningKey key = serverKeys.get(i);
+        TransportSecurity security = tls ? certificate(ca, dir.resolve(serverIds.get(i)),
+            List.of("127.0.0.1", "localhost"), random) : TransportSecurity.plaintext();
         RecordStore store = persist
             ? RocksRecordStore.open(dir.resolve("store").resolve(serverIds.get(i)),
                 RocksRecordStore.SyncMode.PROCESS_CRASH_SAFE)
             : new InMemoryRecordStore();
+        AuditLog audit;
+        try {
+          audit = FileAuditLog.open(auditLog(dir, serverIds.get(i)));
+        } catch (IOException e) {
+          store.close();
+          throw e;
+        }
         KeyServer server = KeyServer.start(
             KeyServerConfig.of(serverIds, i, quorums, key, clientPublic, policy), store,
-            new InetSocketAddress("127.0.0.1", 0));
+            new InetSocketAddress("127.0.0.1", 0), KeystoreGrpcService::new, audit, security,
+            admin);
         grid.servers.add(server);
         grid.endpoints.add(new ServerEndpoint(serverIds.get(i), server.address(),
             key.verifyingKey()));
       }
+      List<InetSocketAddress> addresses = grid.servers.stream().map(KeyServer::address).toList();
+      grid.servers.forEach(server -> server.connectServers(addresses));
       for (String client : clientIds) {
         Map<String, VerifyingKey> writers = new LinkedHashMap<>(clientPublic);
         writers.remove(client);
+        TransportSecurity security = tls
+            ? certificate(ca, dir.resolve(client), List.of(), random)
+            : TransportSecurity.plaintext();
         ClientSettings settings = new ClientSettings(client, clientKeys.get(client), quorums,
-            grid.endpoints, ClientSettings.DEFAULT_DEADLINE, writers);
+            grid.endpoints, ClientSettings.DEFAULT_DEADLINE, writers, security);
         Path file = dir.resolve(client + ".properties");
         settings.write(file, KeyFiles.keyFile(dir.resolve(client)));
         grid.clientConfigs.put(client, file);
@@ -159,6 +214,25 @@ public final class GridDirectory implements AutoCloseable {
     return key;
   }
 
+  /** Where server {@code serverId} of a grid in {@code directory} writes its audit log. */
+  public static Path auditLog(Path directory, String serverId) {
+    return directory.resolve(serverId + ".audit.jsonl");
+  }
+
+  /**
+   * Mutual TLS with {@code PREFIX.tls.crt} and {@code .tls.key}, issued by the CA at {@code ca}
+   * for {@code hosts} first if missing, trusting that CA.
+   */
+  private static TransportSecurity certificate(Path ca, Path prefix, List<String> hosts,
+      SecureRandom random) throws IOException {
+    if (!Files.exists(TlsCertificates.certificateFile(prefix))) {
+      TlsCertificates.issue(ca, prefix, prefix.getFileName().toString(), hosts,
+          TlsCertificates.CERTIFICATE_VALIDITY, random);
+    }
+    return TransportSecurity.mutualTls(TlsCertificates.certificateFile(prefix),
+        TlsCertificates.privateKeyFile(prefix), TlsCertificates.certificateFile(ca));
+  }
+
   /** The directory, absolute. */
   public Path directory() {
     return directory;
@@ -179,6 +253,12 @@ public final class GridDirectory implements AutoCloseable {
     return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(clientConfigs));
   }
 
+  /** The CA certificate clients and servers trust, when the grid runs TLS. */
+  public Optional<Path> trustedCa() {
+    return tls ? Optional.of(TlsCertificates.certificateFile(directory.resolve("ca")))
+        : Optional.empty();
+  }
+
   /** Stops every server (and closes its store). */
   @Override
   public void close() {
@@ -193,6 +273,7 @@ public final class GridDirectory implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "GridDirectory[" + directory + ", " + quorums.describe() + "]";
+    return "GridDirectory[" + directory + ", " + quorums.describe()
+        + (tls ? ", TLS" : ", plaintext") + "]";
   }
 }

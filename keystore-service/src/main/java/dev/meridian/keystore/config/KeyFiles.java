@@ -196,8 +196,13 @@ public final class KeyFiles {
     return HexFormat.of().formatHex(key.toBytes());
   }
 
-  /** Creates an empty file readable and writable by its owner only (where POSIX exists). */
-  private static void createPrivate(Path file) throws IOException {
+  /**
+   * Creates an empty file readable and writable by its owner only (where POSIX exists): the
+   * permissions are set as the file is created, so no other user can open it in between.
+   *
+   * @throws FileAlreadyExistsException if the file exists
+   */
+  public static void createPrivate(Path file) throws IOException {
     if (supportsPosix(file)) {
       Files.createFile(file, PosixFilePermissions.asFileAttribute(
           PosixFilePermissions.fromString("rw-------")));
@@ -206,7 +211,13 @@ public final class KeyFiles {
     }
   }
 
-  private static void checkPrivate(Path file) throws IOException {
+  /**
+   * Refuses a private key file that the group or others may access (as ssh does).
+   *
+   * @throws NoSuchFileException if it is missing
+   * @throws IOException naming the file, its permissions and the chmod that fixes it
+   */
+  public static void checkPrivate(Path file) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such key file");
     }

@@ -7,12 +7,17 @@ import dev.meridian.keystore.crypto.SigningKey;
 import dev.meridian.keystore.crypto.VerifyingKey;
 import dev.meridian.keystore.quorum.QuorumSystem;
 import dev.meridian.keystore.server.AccessPolicy;
+import dev.meridian.keystore.server.AuditException;
+import dev.meridian.keystore.server.AuditLog;
+import dev.meridian.keystore.server.FileAuditLog;
 import dev.meridian.keystore.server.KeyServer;
 import dev.meridian.keystore.server.KeyServerConfig;
+import dev.meridian.keystore.server.KeystoreGrpcService;
 import dev.meridian.keystore.store.InMemoryRecordStore;
 import dev.meridian.keystore.store.RecordStore;
 import dev.meridian.keystore.store.RocksRecordStore;
 import dev.meridian.keystore.store.StoreException;
+import dev.meridian.keystore.tls.TransportSecurity;
 import dev.meridian.keystore.wire.Names;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -37,6 +42,7 @@ import java.util.Set;
  * listen = 0.0.0.0:7000                 # optional; default: this server's address in `servers`
  * key-file = s0.key                     # its Ed25519 seed (keystore keygen), permissions 600
  * store = /var/lib/meridian/s0          # a RocksDB directory, or `memory`
+ * audit-log = /var/log/meridian/s0.audit.jsonl   # optional: one JSON line per access decision
  * quorum.kind = grid-cr                 # grid-cr | grid-mg | threshold
  * quorum.f = 1
  * servers = s0@10.0.0.1:7000, s1@10.0.0.2:7000, ...   # every server, in grid order
@@ -44,7 +50,13 @@ import java.util.Set;
  * client.alice.public-key = alice.pub   # every client the servers accept
  * acl.all.prefix =                      # a rule: keys starting with this ('' = every key)
  * acl.all.allow = alice:rw, bob:r       # who may: r (read), w (write), rw, admin
+ * tls.cert = s0.tls.crt                 # optional, all three or none: this server's certificate,
+ * tls.key = s0.tls.key                  #   its PKCS#8 key (permissions 600),
+ * tls.ca = ca.tls.crt                   #   and the CA that clients' certificates must chain to
  * }</pre>
+ *
+ * <p>Without the {@code tls.*} fields the server listens in plaintext; with them it requires
+ * mutual TLS ({@link TransportSecurity}) on top of the signed requests.
  *
  * <p>Guarantee: an instance is a configuration a {@link KeyServer} can run: the quorum system
  * passes {@link dev.meridian.keystore.quorum.QuorumCheck}, every server has one public key, the
@@ -60,20 +72,26 @@ import java.util.Set;
  * @param servers every server in grid order, with its address and public key
  * @param clients every accepted client's public key
  * @param policy who may read, write and administer which keys
+ * @param auditLog the audit log file ({@link FileAuditLog}), or empty for none; when given, the
+ *     server refuses requests it cannot record (fail-closed, see {@link AuditLog})
+ * @param transportSecurity plaintext, or mutual TLS from the {@code tls.*} fields
  */
 public record ServerSettings(String serverId, InetSocketAddress listen, SigningKey signingKey,
     Optional<Path> storeDirectory, QuorumSystem quorums, List<ServerEndpoint> servers,
-    Map<String, VerifyingKey> clients, AccessPolicy policy) {
+    Map<String, VerifyingKey> clients, AccessPolicy policy, Optional<Path> auditLog,
+    TransportSecurity transportSecurity) {
 
   /** The value of {@code store} that means "in memory". */
   public static final String MEMORY = "memory";
 
   static final List<Field> FIELDS = List.of(
       Field.exact("server.id"), Field.exact("listen"), Field.exact("key-file"),
-      Field.exact("store"), Field.exact("quorum.kind"), Field.exact("quorum.f"),
+      Field.exact("store"), Field.exact("audit-log"), Field.exact("quorum.kind"),
+      Field.exact("quorum.f"),
       Field.exact("servers"), Field.family("server.", "<id>", ".public-key"),
       Field.family("client.", "<id>", ".public-key"), Field.family("acl.", "<rule>", ".prefix"),
-      Field.family("acl.", "<rule>", ".allow"));
+      Field.family("acl.", "<rule>", ".allow"), Field.exact("tls.cert"), Field.exact("tls.key"),
+      Field.exact("tls.ca"));
 
   /** Copies the collections and checks the cross-field rules. */
   public ServerSettings {
@@ -83,6 +101,8 @@ public record ServerSettings(String serverId, InetSocketAddress listen, SigningK
     Objects.requireNonNull(storeDirectory, "storeDirectory");
     Objects.requireNonNull(quorums, "quorums");
     Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(auditLog, "auditLog");
+    Objects.requireNonNull(transportSecurity, "transportSecurity");
     servers = List.copyOf(servers);
     clients = Map.copyOf(clients);
     if (servers.stream().noneMatch(s -> s.id().equals(serverId))) {
@@ -142,13 +162,34 @@ public record ServerSettings(String serverId, InetSocketAddress listen, SigningK
       store = Optional.of(dir);
     }
 
+    Optional<Path> auditLog = Optional.empty();
+    String auditText = in.optional("audit-log");
+    if (auditText != null) {
+      if (auditText.isEmpty()) {
+        throw in.error("audit-log", "is empty; give a file path, or leave the field out for no"
+            + " audit log");
+      }
+      Path auditFile = in.path(auditText);
+      if (Files.isDirectory(auditFile)) {
+        throw in.error("audit-log", auditFile + " is a directory; give the path of a file (it is"
+            + " appended to, created if missing)");
+      }
+      Path parent = auditFile.toAbsolutePath().getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        throw in.error("audit-log", "directory " + parent + " does not exist");
+      }
+      auditLog = Optional.of(auditFile);
+    }
+
+    TransportSecurity tls = in.transportSecurity();
     SigningKey key = in.signingKey("key-file");
     if (!key.verifyingKey().equals(servers.get(index).key())) {
       key.destroy();
       throw in.error("key-file", "holds the key of " + key.verifyingKey()
           + ", but server." + id + ".public-key is " + servers.get(index).key());
     }
-    return new ServerSettings(id, listen, key, store, quorums, servers, clients, policy);
+    return new ServerSettings(id, listen, key, store, quorums, servers, clients, policy,
+        auditLog, tls);
   }
 
   /** Every listed server with its {@code server.<id>.public-key}; none missing, none extra. */
@@ -255,16 +296,42 @@ public record ServerSettings(String serverId, InetSocketAddress listen, SigningK
   }
 
   /**
-   * Opens the store and starts serving on {@link #listen()}.
+   * Opens the audit log (if any) and the store, and starts serving on {@link #listen()}, taking
+   * part in agreement on admin actions with the other servers (500 ms rounds: their clocks must
+   * agree, e.g. by NTP, to well within that).
    *
+   * @throws AuditException if the audit log cannot be opened (the message names the file)
    * @throws StoreException if the RocksDB store does not open (the message names the path)
    * @throws IOException if the address cannot be bound
    */
   public KeyServer start() throws StoreException, IOException {
-    RecordStore store = storeDirectory.isPresent()
-        ? RocksRecordStore.open(storeDirectory.get(), RocksRecordStore.SyncMode.PROCESS_CRASH_SAFE)
-        : new InMemoryRecordStore();
-    return KeyServer.start(keyServerConfig(), store, listen);
+    AuditLog audit;
+    if (auditLog.isPresent()) {
+      try {
+        audit = FileAuditLog.open(auditLog.get());
+      } catch (IOException e) {
+        throw new AuditException(e.getMessage(), e);
+      }
+    } else {
+      audit = AuditLog.none();
+    }
+    RecordStore store;
+    try {
+      store = storeDirectory.isPresent()
+          ? RocksRecordStore.open(storeDirectory.get(),
+              RocksRecordStore.SyncMode.PROCESS_CRASH_SAFE)
+          : new InMemoryRecordStore();
+    } catch (StoreException | RuntimeException e) {
+      audit.close();
+      throw e;
+    }
+    KeyServer server = KeyServer.start(keyServerConfig(), store, listen,
+        KeystoreGrpcService::new, audit, transportSecurity,
+        KeyServer.AdminSettings.of(servers.stream().map(ServerEndpoint::key).toList()));
+    // Admin actions: agreement with the other servers, at the addresses the file lists (they
+    // may start later: channels connect when they come up).
+    server.connectServers(servers.stream().map(ServerEndpoint::address).toList());
+    return server;
   }
 
   /** Without the signing key. */
@@ -272,6 +339,7 @@ public record ServerSettings(String serverId, InetSocketAddress listen, SigningK
   public String toString() {
     return "ServerSettings[" + serverId + " on " + listen + ", " + quorums.describe() + ", "
         + clients.size() + " clients, store " + storeDirectory.map(Path::toString).orElse(MEMORY)
-        + "]";
+        + auditLog.map(p -> ", audit log " + p).orElse("")
+        + (transportSecurity.isTls() ? ", TLS" : ", plaintext") + "]";
   }
 }

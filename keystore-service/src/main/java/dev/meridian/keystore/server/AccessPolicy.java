@@ -3,6 +3,7 @@ package dev.meridian.keystore.server;
 import dev.meridian.keystore.wire.Names;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -74,8 +75,83 @@ public final class AccessPolicy {
     return false;
   }
 
+  /**
+   * Whether {@code client} may change the rule for {@code prefix}: it administers the keys under
+   * it, by the rule with the longest prefix that is a prefix of {@code prefix} (the empty prefix
+   * only by a rule for every key).
+   */
+  public boolean mayAdminister(String client, String prefix) {
+    for (Rule rule : rules) {
+      if (prefix.startsWith(rule.keyPrefix())) {
+        return rule.admins().contains(client);
+      }
+    }
+    return false;
+  }
+
+  /**
+   * This policy with {@code right} given to ({@code grant}) or taken from {@code client} in the
+   * rule for exactly {@code prefix}. Where no rule has that prefix, one is added that starts as a
+   * copy of the rule that decided for it until now (or empty), so that a change for one client
+   * never changes what anyone else may do. A rule left empty by a revoke stays: it closes its
+   * keys, and a revoke never widens access.
+   */
+  public AccessPolicy with(String prefix, String client, Right right, boolean grant) {
+    Names.checkId("client id", client);
+    List<Rule> next = new ArrayList<>();
+    Rule base = null;
+    for (Rule rule : rules) { // longest prefix first: the first match decided until now
+      if (rule.keyPrefix().equals(prefix)) {
+        base = rule;
+      } else {
+        next.add(rule);
+        if (base == null && prefix.startsWith(rule.keyPrefix())) {
+          base = rule;
+        }
+      }
+    }
+    Set<String> readers = new HashSet<>(base == null ? Set.of() : base.readers());
+    Set<String> writers = new HashSet<>(base == null ? Set.of() : base.writers());
+    Set<String> admins = new HashSet<>(base == null ? Set.of() : base.admins());
+    Set<String> changed = switch (right) {
+      case READ -> readers;
+      case WRITE -> writers;
+      case ADMIN -> admins;
+    };
+    if (grant) {
+      changed.add(client);
+    } else {
+      changed.remove(client);
+    }
+    next.add(new Rule(prefix, readers, writers, admins));
+    return new AccessPolicy(next);
+  }
+
+  /**
+   * Whether {@code client} has the admin right on some key prefix: who may read a server's
+   * metrics ({@code Stats}), which name no key.
+   */
+  public boolean administersAny(String client) {
+    return rules.stream().anyMatch(r -> r.admins().contains(client));
+  }
+
   /** The rules, longest prefix first. */
   public List<Rule> rules() {
     return rules;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof AccessPolicy other && Set.copyOf(rules).equals(Set.copyOf(other.rules));
+  }
+
+  @Override
+  public int hashCode() {
+    return Set.copyOf(rules).hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "AccessPolicy" + rules;
   }
 }

@@ -10,21 +10,29 @@ import dev.meridian.keystore.shamir.Commitments;
 import dev.meridian.keystore.shamir.FeldmanVss;
 import dev.meridian.keystore.shamir.Share;
 import dev.meridian.keystore.store.Bytes;
+import dev.meridian.keystore.server.ServerMetrics.Operation;
 import dev.meridian.keystore.store.RecordStore;
 import dev.meridian.keystore.store.StoreException;
 import dev.meridian.keystore.wire.Names;
 import dev.meridian.keystore.wire.Sessions;
 import dev.meridian.keystore.wire.Versions;
 import dev.meridian.proto.v1.AckBody;
+import dev.meridian.proto.v1.AdminOutcome;
+import dev.meridian.proto.v1.AdminReply;
+import dev.meridian.proto.v1.AdminReplyBody;
 import dev.meridian.proto.v1.CompleteReply;
 import dev.meridian.proto.v1.KeyVersion;
+import dev.meridian.proto.v1.OperationStats;
 import dev.meridian.proto.v1.ReadReply;
+import dev.meridian.proto.v1.ReasonCount;
 import dev.meridian.proto.v1.SessionGrant;
 import dev.meridian.proto.v1.SessionGrantBody;
 import dev.meridian.proto.v1.RecordBody;
 import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SignedRecord;
 import dev.meridian.proto.v1.SignedRequest;
+import dev.meridian.proto.v1.StatsBody;
+import dev.meridian.proto.v1.StatsReply;
 import dev.meridian.proto.v1.StoreAck;
 import dev.meridian.proto.v1.StoredVersion;
 import dev.meridian.proto.v1.Version;
@@ -37,7 +45,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One key server's logic, without gRPC: authenticates and authorizes each request, checks
@@ -56,6 +66,11 @@ public final class KeyServerCore {
   static final int MAX_VERSIONS_PER_READ = 8;
   /** Versions one Complete request may name. */
   static final int MAX_COMPLETIONS = 256;
+  /**
+   * The audit log's operation for a Read without shares (records only, without ciphertext);
+   * a Read that asks for shares is {@code read}.
+   */
+  public static final String READ_RECORDS = "read-records";
   /** Largest version counter: far beyond any real use, and never near overflow. */
   public static final long MAX_COUNTER = 1L << 53;
 
@@ -65,16 +80,35 @@ public final class KeyServerCore {
   private final KeyServerConfig config;
   private final RecordStore store;
   private final RequestAuthenticator authenticator;
+  private final LongSupplier clockMillis;
+  private final AuditLog audit;
   private final FeldmanVss vss = FeldmanVss.secp256k1();
   private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final Object[] locks = new Object[64];
+  /** In force now: the configured policy, as admin actions changed it since. */
+  private volatile AccessPolicy policy;
+  /** Orders admin actions among the servers; null when this server runs without it. */
+  private volatile AdminAgreement admin;
+  private final ServerMetrics metrics = new ServerMetrics();
 
-  /** A server core over {@code store}, judging freshness by {@code clockMillis}. */
+  /** A server core over {@code store}, judging freshness by {@code clockMillis}; no audit log. */
   public KeyServerCore(KeyServerConfig config, RecordStore store, LongSupplier clockMillis) {
+    this(config, store, clockMillis, AuditLog.none());
+  }
+
+  /**
+   * A server core over {@code store}, judging freshness by {@code clockMillis} and recording
+   * every access decision in {@code audit} (fail-closed: see {@link AuditLog}).
+   */
+  public KeyServerCore(KeyServerConfig config, RecordStore store, LongSupplier clockMillis,
+      AuditLog audit) {
     this.config = config;
     this.store = store;
+    this.clockMillis = clockMillis;
+    this.audit = java.util.Objects.requireNonNull(audit, "audit");
     this.authenticator = new RequestAuthenticator(config.clients(), config.freshness(),
         clockMillis);
+    this.policy = config.policy();
     for (int i = 0; i < locks.length; i++) {
       locks[i] = new Object();
     }
@@ -85,6 +119,78 @@ public final class KeyServerCore {
     return config;
   }
 
+  /** The access policy in force: the configured one, changed by the admin actions applied. */
+  public AccessPolicy policy() {
+    return policy;
+  }
+
+  void usePolicy(AccessPolicy next) {
+    policy = next;
+  }
+
+  void useAdmin(AdminAgreement agreement) {
+    admin = agreement;
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  /** Another server's request for this one's log of decided admin requests (catching up). */
+  public dev.meridian.proto.v1.AdminLogReply adminLog(SignedRequest request) {
+    AdminAgreement agreement = admin;
+    if (agreement == null) {
+      throw Rejection.unimplemented("server " + config.serverId() + " runs without agreement "
+          + "among the servers, so it keeps no admin log");
+    }
+    return agreement.log(request, clockMillis.getAsLong(), config.freshness().toMillis());
+  }
+
+  /**
+   * Hands a signed admin request to agreement among the servers; completes with this server's
+   * signed outcome once the action is decided, applied or refused, and stored here.
+   */
+  public CompletableFuture<AdminReply> admin(
+      SignedRequest request) {
+    AdminAgreement agreement = admin;
+    if (agreement == null) {
+      throw Rejection.unimplemented("server " + config.serverId() + " runs without agreement "
+          + "among the servers, so it takes no admin actions");
+    }
+    if (!request.getSessionId().isEmpty()) {
+      throw Rejection.invalid("an admin request must be signed, not sent over a session: the "
+          + "other servers check its signature too");
+    }
+    RequestBody body = authenticator.authenticate(request).body();
+    if (!body.hasAdmin()) {
+      throw Rejection.invalid("an Admin request's body must carry an admin op");
+    }
+    return agreement.submit(request).thenApply(outcome -> {
+      AdminReplyBody reply = AdminReplyBody
+          .newBuilder()
+          .setServerId(config.serverId())
+          .setRequestSha256(ByteString.copyFrom(outcome.requestSha256()))
+          .setOutcome(outcome.applied() ? AdminOutcome.ADMIN_OUTCOME_APPLIED
+              : AdminOutcome.ADMIN_OUTCOME_REFUSED)
+          .setReason(outcome.reason())
+          .setPolicySequence(outcome.sequence())
+          .build();
+      byte[] bytes = reply.toByteArray();
+      return AdminReply.newBuilder()
+          .setBody(ByteString.copyFrom(bytes))
+          .setSignature(ByteString.copyFrom(config.signingKey().sign(bytes)))
+          .build();
+    });
+  }
+
+  /** What this server has done: the gRPC service records every call here. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /** Where this server records its access decisions. */
+  public AuditLog audit() {
+    return audit;
+  }
+
   // ---------------------------------------------------------------- read
 
   /** The versions held for a key, newest first, with this server's shares if asked and allowed. */
@@ -93,13 +199,19 @@ public final class KeyServerCore {
     if (!body.hasRead()) {
       throw Rejection.invalid("a Read request's body must carry a read op");
     }
+    // The audit log tells a read that may carry shares from one that returns records only.
+    String op = body.getRead().getShares() ? Operation.READ.label() : READ_RECORDS;
+    return audited(op, body.getClientId(), body.getRead().getKey(), null, () -> read(body));
+  }
+
+  private ReadReply read(RequestBody body) {
     String key = checkKey(body.getRead().getKey());
     String client = body.getClientId();
     boolean shares = body.getRead().getShares();
     if (shares) {
       checkAddressedToMe(body);
       checkAllowed(client, AccessPolicy.Right.READ, key);
-    } else if (!config.policy().allows(client, AccessPolicy.Right.READ, key)) {
+    } else if (!policy.allows(client, AccessPolicy.Right.READ, key)) {
       checkAllowed(client, AccessPolicy.Right.WRITE, key);
     }
     ReadReply.Builder reply = ReadReply.newBuilder().setServerId(config.serverId());
@@ -131,25 +243,38 @@ public final class KeyServerCore {
       if (!body.hasWrite()) {
         throw Rejection.invalid("a Write request's auth must carry a write op");
       }
-      checkAddressedToMe(body);
-      byte[] hash = Hashes.sha256(request.getRecord().getBody().toByteArray());
-      if (!ConstantTime.equal(hash, body.getWrite().getRecordSha256().toByteArray())) {
-        throw Rejection.invalid("write.record_sha256 does not match the record sent");
-      }
-      ValidRecord record = validate(request.getRecord(), false);
-      if (!record.body.getVersion().getClientId().equals(body.getClientId())) {
-        throw Rejection.denied("client " + body.getClientId() + " sent a record of client "
-            + record.body.getVersion().getClientId() + " as its own write");
-      }
-      Share share = checkShare(record, request.getShare());
-      return store(record, share, auth.sessionKey());
+      RecordBody claimed = peek(request.getRecord());
+      return audited(Operation.WRITE.label(), body.getClientId(), claimed.getKey(),
+          claimed.hasVersion() ? claimed.getVersion() : null,
+          () -> writeOverSession(request, auth));
     }
-    ValidRecord record = validate(request.getRecord(), true);
-    // The record is authentic; now it must be fresh, so a replayed Write fails.
-    authenticator.checkFresh(record.body.getVersion().getClientId(),
-        record.body.getTimestampMillis(), record.body.getNonce());
+    // Without auth the record's signature authenticates the request: a record that does not
+    // verify, or is replayed, is an authentication failure and is not audited.
+    RecordBody body = authenticRecord(request.getRecord());
+    authenticator.checkFresh(body.getVersion().getClientId(), body.getTimestampMillis(),
+        body.getNonce());
+    return audited(Operation.WRITE.label(), body.getVersion().getClientId(), body.getKey(),
+        body.getVersion(), () -> {
+          ValidRecord record = validate(request.getRecord(), false);
+          Share share = checkShare(record, request.getShare());
+          return store(record, share, null);
+        });
+  }
+
+  private StoreAck writeOverSession(WriteRequest request, RequestAuthenticator.Authenticated auth) {
+    RequestBody body = auth.body();
+    checkAddressedToMe(body);
+    byte[] hash = Hashes.sha256(request.getRecord().getBody().toByteArray());
+    if (!ConstantTime.equal(hash, body.getWrite().getRecordSha256().toByteArray())) {
+      throw Rejection.invalid("write.record_sha256 does not match the record sent");
+    }
+    ValidRecord record = validate(request.getRecord(), false);
+    if (!record.body.getVersion().getClientId().equals(body.getClientId())) {
+      throw Rejection.denied("client " + body.getClientId() + " sent a record of client "
+          + record.body.getVersion().getClientId() + " as its own write");
+    }
     Share share = checkShare(record, request.getShare());
-    return store(record, share, null);
+    return store(record, share, auth.sessionKey());
   }
 
   /**
@@ -200,6 +325,14 @@ public final class KeyServerCore {
     if (!body.hasWriteBack()) {
       throw Rejection.invalid("a WriteBack request's body must carry a write_back op");
     }
+    RecordBody claimed = peek(request.getRecord());
+    return audited(Operation.WRITE_BACK.label(), body.getClientId(), claimed.getKey(),
+        claimed.hasVersion() ? claimed.getVersion() : null,
+        () -> writeBack(request, auth));
+  }
+
+  private StoreAck writeBack(WriteBackRequest request, RequestAuthenticator.Authenticated auth) {
+    RequestBody body = auth.body();
     checkAddressedToMe(body);
     byte[] hash = Hashes.sha256(request.getRecord().getBody().toByteArray());
     if (!ConstantTime.equal(hash, body.getWriteBack().getRecordSha256().toByteArray())) {
@@ -208,7 +341,7 @@ public final class KeyServerCore {
     // Another client's record: its writer's signature is what makes it worth keeping.
     ValidRecord record = validate(request.getRecord(), true);
     String client = body.getClientId();
-    if (!config.policy().allows(client, AccessPolicy.Right.READ, record.key())) {
+    if (!policy.allows(client, AccessPolicy.Right.READ, record.key())) {
       checkAllowed(client, AccessPolicy.Right.WRITE, record.key());
     }
     Share share = checkShare(record, request.getShare());
@@ -223,15 +356,24 @@ public final class KeyServerCore {
     if (!body.hasComplete()) {
       throw Rejection.invalid("a Complete request's body must carry a complete op");
     }
+    String client = body.getClientId();
     List<KeyVersion> versions = body.getComplete().getVersionsList();
     if (versions.size() > MAX_COMPLETIONS) {
-      throw Rejection.invalid("a Complete request may name at most " + MAX_COMPLETIONS
+      Rejection r = Rejection.invalid("a Complete request may name at most " + MAX_COMPLETIONS
           + " versions, this one names " + versions.size());
+      auditDenied(Operation.COMPLETE.label(), client, null, null, r);
+      throw r;
     }
+    // One audit event per version named: each is a decision about one key.
     for (KeyVersion kv : versions) {
-      checkKey(kv.getKey());
-      checkVersion(kv.getVersion());
-      checkAllowed(body.getClientId(), AccessPolicy.Right.WRITE, kv.getKey());
+      try {
+        checkKey(kv.getKey());
+        checkVersion(kv.getVersion());
+        checkAllowed(client, AccessPolicy.Right.WRITE, kv.getKey());
+      } catch (Rejection r) {
+        auditDenied(Operation.COMPLETE.label(), client, kv.getKey(), kv.getVersion(), r);
+        throw r;
+      }
     }
     int accepted = 0;
     for (KeyVersion kv : versions) {
@@ -239,7 +381,140 @@ public final class KeyServerCore {
         accepted++;
       }
     }
+    for (KeyVersion kv : versions) {
+      auditAllowed(Operation.COMPLETE.label(), client, kv.getKey(), kv.getVersion());
+    }
     return CompleteReply.newBuilder().setAccepted(accepted).build();
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  /**
+   * This server's metrics, for a client with the admin right on some key prefix: counters only
+   * (no key, client id or secret), signed by this server or MACed over the request's session,
+   * with the request's nonce.
+   */
+  public StatsReply stats(SignedRequest request) {
+    RequestAuthenticator.Authenticated auth = authenticator.authenticate(request);
+    RequestBody body = auth.body();
+    if (!body.hasStats()) {
+      throw Rejection.invalid("a Stats request's body must carry a stats op");
+    }
+    String client = body.getClientId();
+    return audited(Operation.STATS.label(), client, null, null, () -> {
+      checkAddressedToMe(body);
+      if (!config.policy().administersAny(client)) {
+        throw Rejection.denied("client " + client + " may not read server metrics: that needs"
+            + " the admin right on some key prefix");
+      }
+      ServerMetrics.Snapshot snapshot = metrics.snapshot();
+      StatsBody.Builder stats = StatsBody.newBuilder()
+          .setServerId(config.serverId())
+          .setNonce(body.getNonce())
+          .setTimeMillis(clockMillis.getAsLong())
+          .setAuditFailures(audit.failures());
+      for (Operation op : Operation.values()) {
+        ServerMetrics.OperationStats figures = snapshot.operations().get(op);
+        stats.addOperations(OperationStats.newBuilder()
+            .setOperation(op.label())
+            .setOk(figures.ok())
+            .setRejected(figures.rejected())
+            .setP50Micros(figures.p50Micros())
+            .setP99Micros(figures.p99Micros()));
+      }
+      for (Rejection.Reason reason : Rejection.Reason.values()) {
+        stats.addRejections(ReasonCount.newBuilder()
+            .setReason(reason.label())
+            .setCount(snapshot.rejections().get(reason)));
+      }
+      byte[] bytes = stats.build().toByteArray();
+      StatsReply.Builder reply = StatsReply.newBuilder().setBody(ByteString.copyFrom(bytes));
+      if (auth.sessionKey() != null) {
+        reply.setMac(ByteString.copyFrom(SessionCrypto.hmac(auth.sessionKey(), bytes)));
+      } else {
+        reply.setSignature(ByteString.copyFrom(config.signingKey().sign(bytes)));
+      }
+      return reply.build();
+    });
+  }
+
+  // ---------------------------------------------------------------- audit
+
+  /**
+   * Runs {@code decide} for an authenticated request and records its outcome: denied with the
+   * reason if it throws, allowed if it returns. If an allowed outcome cannot be recorded, the
+   * answer is withheld (fail-closed).
+   */
+  private <T> T audited(String op, String client, String key, Version version,
+      Supplier<T> decide) {
+    T answer;
+    try {
+      answer = decide.get();
+    } catch (Rejection r) {
+      auditDenied(op, client, key, version, r);
+      throw r;
+    } catch (RuntimeException e) {
+      auditDenied(op, client, key, version, new Rejection(Rejection.Reason.INTERNAL,
+          "server " + config.serverId() + " failed on this request"));
+      throw e;
+    }
+    auditAllowed(op, client, key, version);
+    return answer;
+  }
+
+  private void auditAllowed(String op, String client, String key, Version version) {
+    try {
+      audit.accessDecision(new AuditLog.Event(clockMillis.getAsLong(), config.serverId(), client,
+          op, key, version, AuditLog.Decision.ALLOWED, "ok", ""));
+    } catch (AuditException e) {
+      throw new Rejection(Rejection.Reason.AUDIT_FAILED, "server " + config.serverId()
+          + " cannot record this request in its audit log, so it refuses it (fail-closed)");
+    }
+  }
+
+  /**
+   * Records an admin action as agreement decided it here, applied or refused. It cannot be
+   * refused for want of a record (every correct server applies it alike), so an audit failure
+   * is only counted and logged by the log.
+   */
+  void auditAdminAction(SignedRequest request, AdminLedger.Outcome outcome) {
+    String client = "(unparsable)";
+    String op = "admin";
+    String prefix = null;
+    try {
+      RequestBody body = RequestBody.parseFrom(request.getBody());
+      client = body.getClientId();
+      if (body.getAdmin().hasGrant() || body.getAdmin().hasRevoke()) {
+        dev.meridian.proto.v1.AclChange change = body.getAdmin().hasGrant()
+            ? body.getAdmin().getGrant() : body.getAdmin().getRevoke();
+        op = (body.getAdmin().hasGrant() ? "grant " : "revoke ")
+            + change.getRight().name().replace("ACL_RIGHT_", "").toLowerCase(java.util.Locale.ROOT)
+            + (body.getAdmin().hasGrant() ? " to " : " from ") + change.getClientId();
+        prefix = change.getKeyPrefix();
+      }
+    } catch (InvalidProtocolBufferException e) {
+      // recorded as unparsable: the ledger refused it for that
+    }
+    try {
+      audit.adminAction(new AuditLog.Event(clockMillis.getAsLong(), config.serverId(), client,
+          op, prefix, null, outcome.applied() ? AuditLog.Decision.ALLOWED
+              : AuditLog.Decision.DENIED, outcome.applied() ? "ok" : "denied",
+          outcome.reason()));
+    } catch (AuditException e) {
+      // counted by the log, which logs the outage once; the action stands (see above)
+    }
+  }
+
+  /** Records a denial; if that fails, the request stays denied (the failure is counted). */
+  private void auditDenied(String op, String client, String key, Version version,
+      Rejection r) {
+    try {
+      audit.accessDecision(new AuditLog.Event(clockMillis.getAsLong(), config.serverId(), client,
+          op, key, version, AuditLog.Decision.DENIED, r.reason().label(),
+          r.getMessage()));
+    } catch (AuditException e) {
+      // counted by the log, which also logs the outage once; the request is refused anyway
+    }
   }
 
   // ---------------------------------------------------------------- checks
@@ -251,22 +526,44 @@ public final class KeyServerCore {
     }
   }
 
-  private ValidRecord validate(SignedRecord signed, boolean checkSignature) {
+  /** The record's body as sent, or an empty one if it does not parse (for the audit log). */
+  private static RecordBody peek(SignedRecord signed) {
+    try {
+      return RecordBody.parseFrom(signed.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      return RecordBody.getDefaultInstance();
+    }
+  }
+
+  /** The record's body, if it parses, names a valid key and version, and its writer signed it. */
+  private RecordBody authenticRecord(SignedRecord signed) {
+    RecordBody body = parseRecord(signed);
+    Version version = body.getVersion();
+    VerifyingKey writerKey = authenticator.clientKey(version.getClientId());
+    if (!writerKey.verify(signed.getBody().toByteArray(), signed.getSignature().toByteArray())) {
+      throw Rejection.unauthenticated("record signature does not verify under client "
+          + version.getClientId() + "'s key (key " + body.getKey() + ", version "
+          + Versions.show(version) + ")");
+    }
+    return body;
+  }
+
+  private static RecordBody parseRecord(SignedRecord signed) {
     RecordBody body;
     try {
       body = RecordBody.parseFrom(signed.getBody());
     } catch (InvalidProtocolBufferException e) {
       throw Rejection.invalid("record body is not a valid RecordBody message");
     }
-    String key = checkKey(body.getKey());
-    Version version = checkVersion(body.getVersion());
-    VerifyingKey writerKey = authenticator.clientKey(version.getClientId());
-    if (checkSignature
-        && !writerKey.verify(signed.getBody().toByteArray(), signed.getSignature().toByteArray())) {
-      throw Rejection.unauthenticated("record signature does not verify under client "
-          + version.getClientId() + "'s key (key " + key + ", version "
-          + Versions.show(version) + ")");
-    }
+    checkKey(body.getKey());
+    checkVersion(body.getVersion());
+    return body;
+  }
+
+  private ValidRecord validate(SignedRecord signed, boolean checkSignature) {
+    RecordBody body = checkSignature ? authenticRecord(signed) : parseRecord(signed);
+    String key = body.getKey();
+    Version version = body.getVersion();
     checkAllowed(version.getClientId(), AccessPolicy.Right.WRITE, key);
     if (body.getN() != config.quorums().n() || body.getT() != config.threshold()) {
       throw Rejection.invalid("record of " + key + " is split n = " + body.getN() + ", t = "
@@ -314,20 +611,20 @@ public final class KeyServerCore {
       return null;
     }
     if (y.size() != 32) {
-      throw Rejection.invalid("share must be 32 bytes, was " + y.size());
+      throw Rejection.badShare("share must be 32 bytes, was " + y.size());
     }
     Share share;
     byte[] bytes = y.toByteArray();
     try {
       share = Share.of(config.shareX(), bytes);
     } catch (IllegalArgumentException e) {
-      throw Rejection.invalid("share is not an element of the field (key " + record.key() + ")");
+      throw Rejection.badShare("share is not an element of the field (key " + record.key() + ")");
     } finally {
       java.util.Arrays.fill(bytes, (byte) 0);
     }
     if (!vss.verify(share, record.commitments())) {
       share.destroy();
-      throw Rejection.invalid("share for server " + config.serverId() + " (x = "
+      throw Rejection.badShare("share for server " + config.serverId() + " (x = "
           + config.shareX() + ") does not match the commitments of " + record.key() + " version "
           + Versions.show(record.body.getVersion()));
     }
@@ -342,7 +639,7 @@ public final class KeyServerCore {
   }
 
   private void checkAllowed(String client, AccessPolicy.Right right, String key) {
-    if (!config.policy().allows(client, right, key)) {
+    if (!policy.allows(client, right, key)) {
       throw Rejection.denied("client " + client + " may not " + right.name().toLowerCase()
           + " key " + key);
     }

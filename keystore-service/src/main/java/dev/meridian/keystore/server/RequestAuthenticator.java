@@ -117,16 +117,16 @@ final class RequestAuthenticator {
     long now = clockMillis.getAsLong();
     long skew = timestampMillis - now;
     if (Math.abs(skew) > windowMillis) {
-      throw Rejection.unauthenticated("request from " + clientId + " is stale or from the future: "
-          + "its timestamp is " + skew + " ms from this server's clock, the window is ±"
-          + windowMillis + " ms");
+      throw new Rejection(Rejection.Reason.STALE, "request from " + clientId
+          + " is stale or from the future: its timestamp is " + skew
+          + " ms from this server's clock, the window is ±" + windowMillis + " ms");
     }
     if (nonce.size() != NONCE_BYTES) {
       throw Rejection.invalid("nonce must be " + NONCE_BYTES + " bytes, was " + nonce.size());
     }
     String id = clientId + '/' + HexFormat.of().formatHex(nonce.toByteArray());
     if (seen.asMap().putIfAbsent(id, Boolean.TRUE) != null) {
-      throw Rejection.unauthenticated("replayed request: client " + clientId
+      throw new Rejection(Rejection.Reason.REPLAYED, "replayed request: client " + clientId
           + " already used this nonce");
     }
   }

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.keystore.crypto.SigningKey;
 import dev.meridian.keystore.crypto.VerifyingKey;
+import dev.meridian.keystore.tls.TlsCertificates;
+import dev.meridian.keystore.tls.TransportSecurity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.IntFunction;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -15,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Dolev–Strong over gRPC on 127.0.0.1, rounds on System.nanoTime (one JVM: one clock). */
 class AgreementNodeTest {
@@ -33,13 +39,17 @@ class AgreementNodeTest {
   }
 
   private void start(int n) throws Exception {
+    start(n, i -> TransportSecurity.plaintext());
+  }
+
+  private void start(int n, IntFunction<TransportSecurity> security) throws Exception {
     SecureRandom random = new SecureRandom();
     List<InetSocketAddress> addresses = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       SigningKey key = SigningKey.generate(random);
       keys.add(key.verifyingKey());
       AgreementNode node = AgreementNode.start(i, key, new InetSocketAddress("127.0.0.1", 0),
-          DELTA, System::nanoTime);
+          DELTA, System::nanoTime, security.apply(i));
       nodes.add(node);
       addresses.add(node.address());
     }
@@ -50,8 +60,11 @@ class AgreementNodeTest {
   }
 
   private List<CompletableFuture<Decision>> run(String id, int f, int sender, List<Integer> live) {
-    AgreementConfig config = new AgreementConfig(id.getBytes(StandardCharsets.UTF_8), keys, f,
-        sender);
+    return run(new AgreementConfig(id.getBytes(StandardCharsets.UTF_8), keys, f, sender), live);
+  }
+
+  private List<CompletableFuture<Decision>> run(AgreementConfig config, List<Integer> live) {
+    int sender = config.sender();
     long start = System.nanoTime() + DELTA / 2;
     List<CompletableFuture<Decision>> decisions = new ArrayList<>();
     for (int i : live) {
@@ -67,6 +80,49 @@ class AgreementNodeTest {
       Decision decision = d.get(10, TimeUnit.SECONDS);
       assertEquals(Optional.of(GRANT), decision.value());
       assertEquals(2, decision.round());
+    }
+    assertEquals(0, nodes.stream().mapToLong(AgreementNode::refusedMessages).sum());
+  }
+
+  @Test
+  void theEarlyModeDecidesInRoundTwoAndStillAgreesWithACrash() throws Exception {
+    start(5);
+    // f = 3: the f+1-round mode would take four rounds.
+    AgreementConfig early = new AgreementConfig("action-early".getBytes(StandardCharsets.UTF_8),
+        keys, 3, 0).withEarlyDecision();
+    List<CompletableFuture<Decision>> all = run(early, List.of(0, 1, 2, 3, 4));
+    for (int p = 0; p < 5; p++) {
+      Decision decision = all.get(p).get(10, TimeUnit.SECONDS);
+      assertEquals(Optional.of(GRANT), decision.value());
+      assertEquals(p == 0 ? 1 : 2, decision.round(), "p" + p);
+    }
+    // p4 gone: no process holds all four echoes, so the others decide after round f+1.
+    nodes.get(4).close();
+    AgreementConfig crashed = new AgreementConfig(
+        "action-early-2".getBytes(StandardCharsets.UTF_8), keys, 3, 0).withEarlyDecision();
+    List<CompletableFuture<Decision>> rest = run(crashed, List.of(0, 1, 2, 3));
+    for (int p = 1; p < 4; p++) {
+      Decision decision = rest.get(p).get(10, TimeUnit.SECONDS);
+      assertEquals(Optional.of(GRANT), decision.value());
+      assertEquals(4, decision.round(), "p" + p);
+    }
+  }
+
+  @Test
+  void overMutualTlsEveryProcessDecidesTheSendersValue(@TempDir Path dir) throws Exception {
+    SecureRandom random = new SecureRandom();
+    Path ca = dir.resolve("ca");
+    TlsCertificates.writeCa(ca, "agreement CA", Duration.ofDays(1), random);
+    List<TransportSecurity> tls = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Path p = dir.resolve("p" + i);
+      TlsCertificates.issue(ca, p, "p" + i, List.of("127.0.0.1"), Duration.ofDays(1), random);
+      tls.add(TransportSecurity.mutualTls(TlsCertificates.certificateFile(p),
+          TlsCertificates.privateKeyFile(p), TlsCertificates.certificateFile(ca)));
+    }
+    start(4, tls::get);
+    for (CompletableFuture<Decision> d : run("action-tls", 1, 2, List.of(0, 1, 2, 3))) {
+      assertEquals(Optional.of(GRANT), d.get(10, TimeUnit.SECONDS).value());
     }
     assertEquals(0, nodes.stream().mapToLong(AgreementNode::refusedMessages).sum());
   }

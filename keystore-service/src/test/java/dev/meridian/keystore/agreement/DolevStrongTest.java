@@ -162,6 +162,95 @@ class DolevStrongTest {
     }
   }
 
+  /**
+   * The counterexample to deciding early on a clean round, with n = 6, f = 2: the traitors p0
+   * (sender) and p1 look perfect to everyone, but p1 shows p2 alone a chain of REVOKE in round
+   * 2. Every message a correct process sends is delivered; the decisions of p2..p5 come back.
+   */
+  List<Decision> secretChainRun(DolevStrong.Variant variant) {
+    AgreementConfig config = config(6, 2, INSTANCE);
+    DolevStrong[] cores = new DolevStrong[6];
+    Decision[] decisions = new Decision[6];
+    List<RoundMessage> inFlight = new ArrayList<>();
+    for (int i = 2; i < 6; i++) {
+      cores[i] = new DolevStrong(config, i, keys[i], variant);
+      cores[i].receive(msg(1, 0, ChainSignatures.start(INSTANCE, GRANT, 0, keys[0])));
+    }
+    for (int round = 1; round <= config.lastRound(); round++) {
+      if (round == 2) {
+        Relay secret = ChainSignatures.extend(INSTANCE,
+            ChainSignatures.start(INSTANCE, REVOKE, 0, keys[0]), 1, keys[1]);
+        inFlight.add(msg(2, 1, secret));
+        // p1 also relays GRANT to everyone, as a correct process would: it looks perfect.
+        inFlight.add(msg(2, 1, ChainSignatures.extend(INSTANCE,
+            ChainSignatures.start(INSTANCE, GRANT, 0, keys[0]), 1, keys[1])));
+      }
+      for (RoundMessage m : inFlight) {
+        boolean secretOne = m.from() == 1 && m.relays().get(0).value().equals(REVOKE);
+        for (int to = 2; to < 6; to++) {
+          if (to != m.from() && decisions[to] == null && (!secretOne || to == 2)) {
+            cores[to].receive(m);
+          }
+        }
+      }
+      inFlight = new ArrayList<>();
+      for (int i = 2; i < 6; i++) {
+        if (decisions[i] == null) {
+          DolevStrong.Step step = cores[i].endRound(round);
+          step.broadcast().ifPresent(inFlight::add);
+          decisions[i] = step.decision().orElse(null);
+        }
+      }
+    }
+    return List.of(decisions[2], decisions[3], decisions[4], decisions[5]);
+  }
+
+  @Test
+  void theSecretChainCounterexampleLeavesTheProtocolInAgreement() {
+    Decision bottom = new Decision(Optional.empty(), 3);
+    assertEquals(List.of(bottom, bottom, bottom, bottom),
+        secretChainRun(DolevStrong.Variant.CORRECT));
+  }
+
+  @Test
+  void theSecretChainCounterexampleBreaksTheNaiveEarlyDecision() {
+    // p3..p5 see nothing new in round 2 and decide GRANT; p2 relays REVOKE in round 3 to
+    // processes that no longer listen, and itself ends with two values: ⊥. Disagreement.
+    Decision grant = new Decision(Optional.of(GRANT), 2);
+    assertEquals(List.of(new Decision(Optional.empty(), 3), grant, grant, grant),
+        secretChainRun(DolevStrong.Variant.NAIVE_EARLY_DECISION));
+  }
+
+  @Test
+  void withoutFaultsTheNaiveRuleDecidesInRoundTwo() {
+    // What early deciding would buy when nobody fails: round 2 instead of f+1 = 5.
+    AgreementConfig config = config(6, 4, INSTANCE);
+    DolevStrong[] cores = new DolevStrong[6];
+    for (int i = 0; i < 6; i++) {
+      cores[i] = new DolevStrong(config, i, keys[i], DolevStrong.Variant.NAIVE_EARLY_DECISION);
+    }
+    List<RoundMessage> inFlight = new ArrayList<>(List.of(
+        cores[0].start(GRANT).broadcast().orElseThrow()));
+    for (int round = 1; round <= 2; round++) {
+      for (RoundMessage m : inFlight) {
+        for (int to = 0; to < 6; to++) {
+          if (to != m.from()) {
+            cores[to].receive(m);
+          }
+        }
+      }
+      inFlight = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        DolevStrong.Step step = cores[i].endRound(round);
+        step.broadcast().ifPresent(inFlight::add);
+        assertEquals(round == 2, step.decision().isPresent(), "p" + i + " round " + round);
+      }
+    }
+    for (int i = 0; i < 6; i++) {
+      assertEquals(Optional.of(new Decision(Optional.of(GRANT), 2)), cores[i].decision());
+    }
+  }
+
   @Test
   void forgedChainsAreRefusedWithTheirReason() {
     AgreementConfig config = config(5, 3, INSTANCE);

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.meridian.keystore.crypto.SigningKey;
 import dev.meridian.keystore.quorum.QuorumSystem;
 import dev.meridian.keystore.server.AccessPolicy;
+import dev.meridian.keystore.tls.TlsCertificates;
+import java.time.Duration;
+import java.util.List;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -120,6 +123,22 @@ class SettingsTest {
     ServerSettings s = ServerSettings.load(write("s4.properties", p));
     assertEquals(18004, s.listen().getPort());
     assertEquals(dir.resolve("data/s4"), s.storeDirectory().orElseThrow());
+  }
+
+  @Test
+  void anAuditLogIsOptionalAndMustBeAFileInAnExistingDirectory() throws Exception {
+    assertTrue(ServerSettings.load(write("s4.properties", server())).auditLog().isEmpty());
+    Map<String, String> p = server();
+    p.put("audit-log", "s4.audit.jsonl");
+    ServerSettings s = ServerSettings.load(write("s4.properties", p));
+    assertEquals(dir.resolve("s4.audit.jsonl"), s.auditLog().orElseThrow());
+    assertTrue(s.toString().contains("audit log"), s.toString());
+    for (String bad : new String[] {".", "no-such-dir/s4.audit.jsonl", "  # none"}) {
+      p.put("audit-log", bad);
+      Path file = write("s4.properties", p);
+      ConfigException e = assertThrows(ConfigException.class, () -> ServerSettings.load(file));
+      assertEquals("audit-log", e.field(), e.getMessage());
+    }
   }
 
   @Test
@@ -332,6 +351,91 @@ class SettingsTest {
         KeyFiles.readSigningKey(dir.resolve("alice.key")).verifyingKey());
     assertEquals(keys.get("alice").verifyingKey(),
         KeyFiles.readPublicKey(dir.resolve("alice.pub")));
+  }
+
+  // --- TLS fields ----------------------------------------------------------------------------
+
+  /** A CA and certificates for s4 and alice in {@code dir}, as {@code keystore keygen} makes. */
+  private void tlsFiles() throws IOException {
+    TlsCertificates.writeCa(dir.resolve("ca"), "test CA", Duration.ofDays(2), random);
+    TlsCertificates.issue(dir.resolve("ca"), dir.resolve("s4"), "s4", List.of("127.0.0.1"),
+        Duration.ofDays(1), random);
+    TlsCertificates.issue(dir.resolve("ca"), dir.resolve("alice"), "alice", List.of(),
+        Duration.ofDays(1), random);
+  }
+
+  private static Map<String, String> withTls(Map<String, String> p, String id) {
+    p.put("tls.cert", id + ".tls.crt");
+    p.put("tls.key", id + ".tls.key");
+    p.put("tls.ca", "ca.tls.crt");
+    return p;
+  }
+
+  @Test
+  void withoutTlsFieldsTransportIsPlaintextWithThemMutualTls() throws Exception {
+    tlsFiles();
+    assertFalse(ServerSettings.load(write("plain.properties", server())).transportSecurity()
+        .isTls());
+    ServerSettings s = ServerSettings.load(write("s4.properties", withTls(server(), "s4")));
+    assertTrue(s.transportSecurity().isTls());
+    assertEquals(dir.resolve("s4.tls.crt"), s.transportSecurity().certificate().orElseThrow());
+    assertTrue(s.toString().contains("TLS"), s.toString());
+    ClientSettings c = ClientSettings.load(write("alice.properties", withTls(client(), "alice")));
+    assertEquals(dir.resolve("ca.tls.crt"), c.transportSecurity().trustedCa().orElseThrow());
+  }
+
+  @Test
+  void aWrittenClientFileKeepsItsTlsFields() throws Exception {
+    tlsFiles();
+    ClientSettings c = ClientSettings.load(write("alice.properties", withTls(client(), "alice")));
+    Path copy = dir.resolve("copy.properties");
+    c.write(copy, dir.resolve("alice.key"));
+    String text = Files.readString(copy);
+    assertTrue(text.contains("tls.key = alice.tls.key"), text);
+    assertFalse(text.contains("BEGIN"), "a client file holds PEM");
+    ClientSettings back = ClientSettings.load(copy);
+    assertEquals(c.transportSecurity().certificate(), back.transportSecurity().certificate());
+    assertEquals(c.transportSecurity().privateKey(), back.transportSecurity().privateKey());
+    assertEquals(c.transportSecurity().trustedCa(), back.transportSecurity().trustedCa());
+  }
+
+  @Test
+  void badTlsFieldsAreRefusedByName() throws Exception {
+    tlsFiles();
+    TlsCertificates.writeCa(dir.resolve("other"), "other CA", Duration.ofDays(2), random);
+    Files.writeString(dir.resolve("junk.crt"), "junk\n");
+    record Case(String field, String expected, Consumer<Map<String, String>> change) {}
+    List<Case> cases = List.of(
+        new Case("tls.key", "is required once any TLS field is given",
+            p -> p.remove("tls.key")),
+        new Case("tls.cert", "is required once any TLS field is given", p -> {
+          p.remove("tls.cert");
+          p.remove("tls.ca");
+        }),
+        new Case("tls.ca", "is empty", p -> p.put("tls.ca", "")),
+        new Case("tls.cert", "no such certificate file", p -> p.put("tls.cert", "nope.crt")),
+        new Case("tls.ca", "is not a PEM certificate file", p -> p.put("tls.ca", "junk.crt")),
+        new Case("tls.key", "is not the private key of", p -> p.put("tls.key", "alice.tls.key")),
+        new Case("tls.cert", "is not signed by", p -> p.put("tls.ca", "other.tls.crt")),
+        new Case("tls.key", "holds no unencrypted PKCS#8", p -> p.put("tls.key", "s4.tls.crt")));
+    for (Case c : cases) {
+      Map<String, String> p = withTls(server(), "s4");
+      c.change().accept(p);
+      Path file = write("s4.properties", p);
+      if (p.getOrDefault("tls.key", "").endsWith(".crt")) {
+        Files.setPosixFilePermissions(dir.resolve(p.get("tls.key")),
+            PosixFilePermissions.fromString("rw-------"));
+      }
+      ConfigException e = assertThrows(ConfigException.class, () -> ServerSettings.load(file),
+          c.toString());
+      assertRefused(e, file, c.field(), c.expected());
+      assertFalse(e.getMessage().contains("MII"), "PEM content in: " + e.getMessage());
+    }
+    Files.setPosixFilePermissions(dir.resolve("alice.tls.key"),
+        PosixFilePermissions.fromString("rw-r-----"));
+    Path file = write("alice.properties", withTls(client(), "alice"));
+    ConfigException e = assertThrows(ConfigException.class, () -> ClientSettings.load(file));
+    assertRefused(e, file, "tls.key", "chmod 600");
   }
 
   private static void assertRefused(ConfigException e, Path file, String field,

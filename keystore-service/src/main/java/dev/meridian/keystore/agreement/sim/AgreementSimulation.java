@@ -43,7 +43,16 @@ import java.util.SplittableRandom;
  * <p>{@link Mode}s other than {@code CORRECT} break the model or the protocol on purpose and must
  * produce violations: {@code F_PLUS_ONE_TRAITORS} gives the adversary f+1 traitors, sender
  * included, which reveal a second value in round f+1 to one correct process only — exactly the
- * run the f+1 bound of Dolev–Strong says it cannot survive.
+ * run the f+1 bound of Dolev–Strong says it cannot survive. {@code NAIVE_EARLY_DECISION} runs
+ * the clean-round early decision against traitors that look perfect and show a second value to
+ * one correct process in round 2; it is also held to the early-stopping promise (every correct
+ * process decided by round min(a+2, f+1)), which the protocol itself does not make.
+ *
+ * <p>{@code EARLY_DECISION} runs the protocol's early-deciding mode against the same adversary
+ * plus echo attacks, and holds it to the promises it does make (a correct sender decides in
+ * round 1; with no traitor every correct process by round min(2, f+1)). {@code
+ * EARLY_NO_FINAL_RELAY} and {@code EARLY_SENDER_IN_ECHO_CHAINS} break one ingredient of its
+ * proof each, with the run that exploits it.
  */
 public final class AgreementSimulation {
 
@@ -56,7 +65,36 @@ public final class AgreementSimulation {
     /** Correct processes skip signature checks: forged values get in. */
     NO_SIGNATURE_CHECK,
     /** Correct processes decide after round f instead of f+1. */
-    STOP_AFTER_F_ROUNDS
+    STOP_AFTER_F_ROUNDS,
+    /**
+     * Correct processes decide early, after the first clean round ({@link
+     * DolevStrong.Variant#NAIVE_EARLY_DECISION}); a traitor sender and colluders that look
+     * perfect show a second value to one correct process in round 2, right after the others
+     * decided. Agreement must break; termination is judged against min(a+2, f+1).
+     */
+    NAIVE_EARLY_DECISION,
+    /**
+     * The early-deciding mode ({@link AgreementConfig#earlyDecision()}) within its fault bound,
+     * against everything {@code CORRECT} throws plus echo attacks: traitors that give their
+     * round-2 message (their echo) to some correct processes only, echoes withheld and shown
+     * late along a chain of traitors, echoes of the second value, and forged echoes. Must never
+     * violate; held to its own early promises (a correct sender decides in round 1; with no
+     * traitor everyone by round min(2, f+1)).
+     */
+    EARLY_DECISION,
+    /**
+     * The early-deciding mode without the decider's last relay ({@link
+     * DolevStrong.Variant#NO_RELAY_AFTER_EARLY_DECISION}): a traitor gives its echo to one
+     * correct process only, and a second value is shown to another in round 2.
+     */
+    EARLY_NO_FINAL_RELAY,
+    /**
+     * The early-deciding mode taking echo chains the sender signed ({@link
+     * DolevStrong.Variant#SENDER_IN_ECHO_CHAINS}): f traitors, sender included, withhold one
+     * traitor's echo and show it in round f+1, with f links, to one correct process only, while
+     * a second value shown in round 2 leaves the others with ⊥.
+     */
+    EARLY_SENDER_IN_ECHO_CHAINS
   }
 
   /**
@@ -70,6 +108,9 @@ public final class AgreementSimulation {
    * @param strategies the traitors' strategies, described
    * @param violations what the checkers found, empty when the run was fine
    * @param decisionRound the last round in which a correct process decided (0: none decided)
+   * @param earlyBound min(a+2, f+1) for a = traitors: the round by which an early-stopping
+   *     protocol must have every correct process decide (the lower bound of Dolev, Reischuk and
+   *     Strong), against which the f+1 rounds actually used compare
    * @param messages messages sent by correct processes (one per recipient)
    * @param messagesAll messages sent by anyone, forgeries included
    * @param signaturesVerified signatures verified by correct processes
@@ -79,7 +120,8 @@ public final class AgreementSimulation {
    * @param trace one line per round and per decision, when asked for; else empty
    */
   public record Run(long seed, int n, int f, int traitors, boolean senderFaulty,
-      String strategies, List<String> violations, int decisionRound, long messages,
+      String strategies, List<String> violations, int decisionRound, int earlyBound,
+      long messages,
       long messagesAll, long signaturesVerified, long rejected, boolean defaultDecided,
       long fingerprint, List<String> trace) {
     /** True when no checker complained. */
@@ -93,7 +135,8 @@ public final class AgreementSimulation {
     }
   }
 
-  private enum Behaviour { HONEST_LOOKING, SILENT, WITHHOLD, LATE }
+  /** SELECTIVE (early modes only): the round-2 message, with the echo, to some processes. */
+  private enum Behaviour { HONEST_LOOKING, SILENT, WITHHOLD, LATE, SELECTIVE }
 
   private AgreementSimulation() {}
 
@@ -133,6 +176,14 @@ public final class AgreementSimulation {
           f = 1 + random.nextInt(n - 3);
           traitors = f;
         }
+        case NAIVE_EARLY_DECISION, EARLY_NO_FINAL_RELAY -> { // round 2 before f+1, two correct
+          f = 2 + random.nextInt(n - 3);
+          traitors = 2 + random.nextInt(f - 1);
+        }
+        case EARLY_SENDER_IN_ECHO_CHAINS -> {
+          f = 2 + random.nextInt(n - 3);
+          traitors = f;
+        }
         case NO_SIGNATURE_CHECK -> {
           f = 1 + random.nextInt(n - 1);
           traitors = 1 + random.nextInt(f);
@@ -145,7 +196,8 @@ public final class AgreementSimulation {
       // A traitor sender is what makes a late reveal possible; the broken modes need it (or, to
       // forge, need a correct one).
       boolean senderFaulty = switch (mode) {
-        case F_PLUS_ONE_TRAITORS, STOP_AFTER_F_ROUNDS -> true;
+        case F_PLUS_ONE_TRAITORS, STOP_AFTER_F_ROUNDS, NAIVE_EARLY_DECISION,
+            EARLY_NO_FINAL_RELAY, EARLY_SENDER_IN_ECHO_CHAINS -> true;
         case NO_SIGNATURE_CHECK -> false;
         default -> traitors > 0 && random.nextBoolean();
       };
@@ -176,7 +228,11 @@ public final class AgreementSimulation {
         publicKeys.add(keys[p].verifyingKey());
       }
       byte[] instance = ("admin-action/" + seed).getBytes(StandardCharsets.US_ASCII);
-      AgreementConfig config = new AgreementConfig(instance, publicKeys, f, sender);
+      boolean early = mode == Mode.EARLY_DECISION || mode == Mode.EARLY_NO_FINAL_RELAY
+          || mode == Mode.EARLY_SENDER_IN_ECHO_CHAINS;
+      // The modes whose traitors draw their strategies at random (the others follow a plan).
+      boolean randomAdversary = mode == Mode.CORRECT || mode == Mode.EARLY_DECISION;
+      AgreementConfig config = new AgreementConfig(instance, publicKeys, f, sender, early);
       Value first = Value.of(("grant alice read /k/" + seed).getBytes(StandardCharsets.UTF_8));
       Value second = Value.of(("revoke alice /k/" + seed).getBytes(StandardCharsets.UTF_8));
       Value forged = Value.of(("grant mallory admin /" + seed).getBytes(StandardCharsets.UTF_8));
@@ -184,6 +240,9 @@ public final class AgreementSimulation {
       DolevStrong.Variant variant = switch (mode) {
         case NO_SIGNATURE_CHECK -> DolevStrong.Variant.NO_SIGNATURE_CHECK;
         case STOP_AFTER_F_ROUNDS -> DolevStrong.Variant.STOP_AFTER_F_ROUNDS;
+        case NAIVE_EARLY_DECISION -> DolevStrong.Variant.NAIVE_EARLY_DECISION;
+        case EARLY_NO_FINAL_RELAY -> DolevStrong.Variant.NO_RELAY_AFTER_EARLY_DECISION;
+        case EARLY_SENDER_IN_ECHO_CHAINS -> DolevStrong.Variant.SENDER_IN_ECHO_CHAINS;
         default -> DolevStrong.Variant.CORRECT;
       };
       // Correct processes run the protocol; traitors run a correct "shadow" too, so they know
@@ -194,21 +253,25 @@ public final class AgreementSimulation {
       int[] lateBy = new int[n];
       double[] dropChance = new double[n];
       double[] forgeChance = new double[n];
+      List<Set<Integer>> selectiveTo = new ArrayList<>(n);
       StringBuilder strategies = new StringBuilder();
       for (int p = 0; p < n; p++) {
         cores[p] = new DolevStrong(config, p, keys[p], faulty[p] ? DolevStrong.Variant.CORRECT
             : variant);
         if (faulty[p]) {
-          behaviour[p] = mode == Mode.CORRECT
-              ? Behaviour.values()[random.nextInt(Behaviour.values().length)]
-              : Behaviour.HONEST_LOOKING;
+          // CORRECT draws from the first four only, so its seeds replay as before.
+          behaviour[p] = switch (mode) {
+            case CORRECT -> Behaviour.values()[random.nextInt(4)];
+            case EARLY_DECISION -> Behaviour.values()[random.nextInt(5)];
+            default -> Behaviour.HONEST_LOOKING;
+          };
           silentFrom[p] = 1 + random.nextInt(f + 2);
           lateBy[p] = 1 + random.nextInt(2);
           dropChance[p] = random.nextDouble();
           // The designed runs of F_PLUS_ONE_TRAITORS and STOP_AFTER_F_ROUNDS must not be spoilt
           // by a forgery that a faulty sender signs for real (a third value means ⊥ for all).
           forgeChance[p] = switch (mode) {
-            case CORRECT -> random.nextDouble() * 0.5;
+            case CORRECT, EARLY_DECISION -> random.nextDouble() * 0.5;
             case NO_SIGNATURE_CHECK -> 1.0;
             default -> 0.0;
           };
@@ -217,12 +280,23 @@ public final class AgreementSimulation {
               .append(behaviour[p] == Behaviour.SILENT ? "@" + silentFrom[p] : "");
         }
       }
+      for (int p = 0; p < n; p++) {
+        Set<Integer> to = new HashSet<>();
+        if (behaviour[p] == Behaviour.SELECTIVE) {
+          for (int q = 0; q < n; q++) {
+            if (q != p && (faulty[q] || random.nextInt(3) == 0)) {
+              to.add(q);
+            }
+          }
+        }
+        selectiveTo.add(to);
+      }
 
       // The traitor sender's plan: what each correct process gets in round 1, and a late reveal.
       List<List<Value>> roundOne = new ArrayList<>(n);
       for (int p = 0; p < n; p++) {
         List<Value> got = new ArrayList<>(2);
-        if (!senderFaulty || mode != Mode.CORRECT) {
+        if (!senderFaulty || !randomAdversary) {
           got.add(first);
         } else {
           switch (random.nextInt(5)) {
@@ -247,7 +321,7 @@ public final class AgreementSimulation {
           correct.add(p);
         }
       }
-      boolean reveal = senderFaulty && (mode != Mode.CORRECT
+      boolean reveal = senderFaulty && (!randomAdversary
           || (traitors >= 2 && random.nextBoolean()));
       if (reveal) {
         // Within the bound the chain has k <= a traitors; the broken modes use the round the
@@ -255,9 +329,11 @@ public final class AgreementSimulation {
         revealRound = switch (mode) {
           case F_PLUS_ONE_TRAITORS -> f + 1;
           case STOP_AFTER_F_ROUNDS -> f;
+          // Right after the others saw a clean round 2: sender and one colluder suffice.
+          case NAIVE_EARLY_DECISION, EARLY_NO_FINAL_RELAY, EARLY_SENDER_IN_ECHO_CHAINS -> 2;
           default -> 2 + random.nextInt(traitors - 1);
         };
-        revealed = mode == Mode.CORRECT && random.nextBoolean() ? first : second;
+        revealed = randomAdversary && random.nextBoolean() ? first : second;
         revealChain.add(sender);
         for (int p : shuffled(n)) {
           if (revealChain.size() == revealRound) {
@@ -267,10 +343,66 @@ public final class AgreementSimulation {
             revealChain.add(p);
           }
         }
-        int shownTo = mode == Mode.CORRECT ? 1 + random.nextInt(correct.size()) : 1;
+        int shownTo = randomAdversary ? 1 + random.nextInt(correct.size()) : 1;
         List<Integer> pick = new ArrayList<>(correct);
         for (int i = 0; i < shownTo; i++) {
           revealTo.add(pick.remove(random.nextInt(pick.size())));
+        }
+      }
+      // Echo attacks. The broken early mode: a traitor gives its echo to one correct process
+      // only (not one the second value is shown to). The early mode: at random, a traitor's
+      // echo is withheld (it crashes in round 2, some copies going out) and shown in round j to
+      // some correct processes along a chain of j-1 traitors that are not the sender.
+      List<Integer> faultyNonSenders = new ArrayList<>();
+      for (int p : shuffled(n)) {
+        if (faulty[p] && p != sender) {
+          faultyNonSenders.add(p);
+        }
+      }
+      int echoRound = 0;
+      List<Integer> echoChain = new ArrayList<>();
+      Value echoValue = first;
+      Set<Integer> echoTo = new HashSet<>();
+      if (mode == Mode.EARLY_NO_FINAL_RELAY) {
+        int t = faultyNonSenders.get(0);
+        behaviour[t] = Behaviour.SELECTIVE;
+        List<Integer> pick = new ArrayList<>(correct);
+        pick.removeAll(revealTo);
+        // Not even to its colluders: their honest-looking shadows would relay it to everyone.
+        selectiveTo.get(t).add(pick.get(random.nextInt(pick.size())));
+      } else if (mode == Mode.EARLY_SENDER_IN_ECHO_CHAINS) {
+        // The author tells no one in round 2; the chain is all f traitors, the sender last.
+        int author = faultyNonSenders.get(0);
+        behaviour[author] = Behaviour.SELECTIVE;
+        echoRound = f + 1;
+        echoChain.addAll(faultyNonSenders);
+        echoChain.add(sender);
+        List<Integer> pick = new ArrayList<>(correct);
+        pick.removeAll(revealTo);
+        echoTo.add(pick.get(random.nextInt(pick.size())));
+      } else if (mode == Mode.EARLY_DECISION && !faultyNonSenders.isEmpty()
+          && random.nextBoolean()) {
+        // Half the time a traitor sender signs along too: such chains are void (the sender never
+        // echoes nor relays echoes), but they are one link longer than the others could be,
+        // so a late echo in round f+1 with f traitor links is within reach.
+        boolean withSender = senderFaulty && random.nextBoolean();
+        int signers = faultyNonSenders.size() + (withSender ? 1 : 0);
+        echoRound = 2 + random.nextInt(Math.min(signers, f));
+        echoChain.addAll(faultyNonSenders.subList(0, Math.min(faultyNonSenders.size(),
+            echoRound - 1)));
+        if (echoChain.size() < echoRound - 1) {
+          echoChain.add(sender);
+        } else if (withSender && echoChain.size() > 1) {
+          echoChain.set(echoChain.size() - 1, sender);
+        }
+        int author = echoChain.get(0);
+        behaviour[author] = Behaviour.SILENT;
+        silentFrom[author] = 2;
+        echoValue = random.nextBoolean() ? first : second;
+        for (int q : correct) {
+          if (random.nextBoolean()) {
+            echoTo.add(q);
+          }
         }
       }
       if (revealRound == 1) {
@@ -284,7 +416,10 @@ public final class AgreementSimulation {
         trace.add("n=" + n + " f=" + f + " sender=p" + sender + " traitors=" + traitors
             + (strategies.length() > 0 ? " [" + strategies + "]" : "")
             + (revealRound > 0 ? " reveal " + revealed + " in round " + revealRound + " via "
-                + revealChain + " to " + revealTo : ""));
+                + revealChain + " to " + revealTo : "")
+            + (echoRound > 0 ? " echo of " + echoValue + " shown in round " + echoRound
+                + " via " + echoChain + " to " + echoTo : "")
+            + (mode == Mode.EARLY_NO_FINAL_RELAY ? " selective " + selectiveTo : ""));
       }
 
       // Round 1 messages.
@@ -305,7 +440,7 @@ public final class AgreementSimulation {
           // Colluders know both values; in the broken modes they hold only the first, so that
           // their honest-looking relays do not hand the second to everyone in round 2.
           List<Value> values = faulty[to]
-              ? (mode == Mode.CORRECT ? List.of(first, second) : List.of(first))
+              ? (randomAdversary ? List.of(first, second) : List.of(first))
               : roundOne.get(to);
           List<Relay> relays = new ArrayList<>();
           for (Value v : values) {
@@ -333,9 +468,22 @@ public final class AgreementSimulation {
                 false);
           }
         }
+        if (round == echoRound) {
+          Relay echo = ChainSignatures.echo(instance, echoValue, echoChain.get(0),
+              keys[echoChain.get(0)]);
+          for (int i = 1; i < echoChain.size(); i++) {
+            echo = ChainSignatures.extendEcho(instance, echo, echoChain.get(i),
+                keys[echoChain.get(i)]);
+          }
+          int from = echoChain.get(echoChain.size() - 1);
+          for (int to : echoTo) {
+            send(inFlight, from, to, new RoundMessage(instance, round, from, List.of(),
+                List.of(echo)), false);
+          }
+        }
         for (int p = 0; p < n; p++) {
           if (faulty[p] && random.nextDouble() < forgeChance[p]) {
-            forge(inFlight, p, round, n, sender, instance, keys, forged, first, faulty);
+            forge(inFlight, p, round, n, sender, instance, keys, forged, first, faulty, early);
           }
         }
         // Delivery, in a seeded order (which two of three values a process keeps may depend
@@ -412,6 +560,13 @@ public final class AgreementSimulation {
                 }
               }
             }
+            case SELECTIVE -> { // honest, but its round-2 message (its echo) to a few only
+              for (int to = 0; to < n; to++) {
+                if (to != p && (next.round() != 2 || selectiveTo.get(p).contains(to))) {
+                  send(inFlight, p, to, next, false);
+                }
+              }
+            }
             case LATE -> { // the same message lateBy rounds later: its round no longer fits
               int at = Math.min(next.round() + lateBy[p], delayed.size() - 1);
               broadcast(delayed.get(at), p, n, next, false);
@@ -435,8 +590,32 @@ public final class AgreementSimulation {
         verified += cores[p].signaturesVerified();
       }
 
+      int earlyBound = Math.min(traitors + 2, f + 1);
       List<String> violations = check(config, correct, decisions, faulty, first, second,
           lastDecisionRound);
+      if (mode == Mode.EARLY_DECISION) { // the early promises the mode does make
+        if (!faulty[sender] && decisions[sender] != null && decisions[sender].round() != 1) {
+          violations.add("early-termination: the correct sender p" + sender + " decided in round "
+              + decisions[sender].round() + ", not 1");
+        }
+        for (int p : correct) {
+          if (traitors == 0 && decisions[p] != null && decisions[p].round() > Math.min(2, f + 1)) {
+            violations.add("early-termination: no process failed, yet p" + p
+                + " decided in round " + decisions[p].round() + ", after " + Math.min(2, f + 1));
+            break;
+          }
+        }
+      }
+      if (mode == Mode.NAIVE_EARLY_DECISION) { // the early-stopping promise, for early modes
+        for (int p : correct) {
+          if (decisions[p] != null && decisions[p].round() > earlyBound) {
+            violations.add("early-termination: p" + p + " decided in round "
+                + decisions[p].round() + ", after min(a+2, f+1) = " + earlyBound + " with a = "
+                + traitors + " faulty");
+            break;
+          }
+        }
+      }
       long bound = (long) (f + 1) * n * n;
       if (messages > bound) {
         violations.add("message-bound: correct processes sent " + messages + " messages, over "
@@ -445,7 +624,7 @@ public final class AgreementSimulation {
       boolean defaultDecided = !correct.isEmpty() && decisions[correct.get(0)] != null
           && decisions[correct.get(0)].isDefault();
       return new Run(seed, n, f, traitors, senderFaulty, strategies.toString(),
-          List.copyOf(violations), lastDecisionRound, messages, messagesAll,
+          List.copyOf(violations), lastDecisionRound, earlyBound, messages, messagesAll,
           verified, rejected, defaultDecided, fingerprint,
           keepTrace ? List.copyOf(trace) : List.of());
     }
@@ -500,14 +679,42 @@ public final class AgreementSimulation {
 
     /** One forgery from traitor {@code p}, to one random process. */
     void forge(List<Envelope> out, int p, int round, int n, int sender, byte[] instance,
-        SigningKey[] keys, Value forged, Value first, boolean[] faulty) {
+        SigningKey[] keys, Value forged, Value first, boolean[] faulty, boolean early) {
       int to = random.nextInt(n);
       if (to == p) {
         return;
       }
       List<Link> chain = new ArrayList<>();
       RoundMessage message;
-      switch (random.nextInt(7)) {
+      // Two more kinds in the early modes only, so that CORRECT's seeds replay as before.
+      switch (random.nextInt(early ? 9 : 7)) {
+        case 7 -> { // an echo by the sender, who never echoes
+          Relay echo = ChainSignatures.echo(instance, first, sender, keys[sender]);
+          while (echo.chain().size() < round - 1) {
+            echo = ChainSignatures.extendEcho(instance, echo, p, keys[p]);
+          }
+          message = new RoundMessage(instance, round, p, List.of(), List.of(echo));
+        }
+        case 8 -> { // an echo of the first value by another process, with a made-up signature
+          if (round < 2) {
+            return;
+          }
+          int author = random.nextInt(n);
+          if (author == sender || author == p) {
+            return;
+          }
+          Relay echo = new Relay(first, List.of(new Link(author, junk())));
+          for (int q : shuffled(n)) {
+            if (echo.chain().size() >= round - 2) {
+              break;
+            }
+            if (q != sender && q != p && q != author) {
+              echo = new Relay(first, append(echo.chain(), new Link(q, junk())));
+            }
+          }
+          echo = ChainSignatures.extendEcho(instance, echo, p, keys[p]);
+          message = new RoundMessage(instance, round, p, List.of(), List.of(echo));
+        }
         case 0 -> { // a well-formed chain whose other links are random bytes
           if (round == 1 || p == sender) {
             return;
@@ -586,6 +793,12 @@ public final class AgreementSimulation {
         }
       }
       return ChainSignatures.extend(instance, new Relay(value, chain), p, key);
+    }
+
+    static List<Link> append(List<Link> chain, Link link) {
+      List<Link> longer = new ArrayList<>(chain);
+      longer.add(link);
+      return longer;
     }
 
     byte[] junk() {

@@ -1,0 +1,596 @@
+package dev.meridian.keystore.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.keystore.agreement.AgreementConfig;
+import dev.meridian.keystore.agreement.AgreementNode;
+import dev.meridian.keystore.agreement.Decision;
+import dev.meridian.keystore.agreement.Value;
+import dev.meridian.keystore.crypto.Hashes;
+import dev.meridian.keystore.crypto.SigningKey;
+import dev.meridian.keystore.crypto.VerifyingKey;
+import dev.meridian.keystore.store.Bytes;
+import dev.meridian.keystore.store.RecordStore;
+import dev.meridian.keystore.store.StoreException;
+import dev.meridian.keystore.tls.TransportSecurity;
+import com.google.protobuf.ByteString;
+import dev.meridian.proto.v1.AdminBatch;
+import dev.meridian.proto.v1.AdminLogBody;
+import dev.meridian.proto.v1.AdminLogEntry;
+import dev.meridian.proto.v1.AdminLogOp;
+import dev.meridian.proto.v1.AdminLogReply;
+import dev.meridian.proto.v1.KeystoreGrpc;
+import dev.meridian.proto.v1.RequestBody;
+import io.grpc.ManagedChannel;
+import dev.meridian.proto.v1.SignedRequest;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Admin actions of one key server, ordered by Byzantine agreement among all servers: the
+ * runtime around an {@link AdminLedger}.
+ *
+ * <p>How. Time on the servers' synchronized clock is cut into slots of one round length Δ; slot
+ * k starts at k·Δ. In each slot every server may broadcast (Dolev–Strong, f + 1 rounds) one
+ * batch of the admin requests clients sent it; the instance of slot k and sender s is known to
+ * every server from its id alone, so servers join instances when their first message arrives and
+ * idle slots cost nothing. Slot k's instances all decide by k·Δ + (f + 1)·Δ; half a round later
+ * each server feeds the decided batches of slot k to its ledger in sender order. Agreement gives
+ * every correct server the same batches, and the ledger is deterministic, so correct servers
+ * apply the same actions in the same order and hold the same policy. Reads and writes never wait
+ * for any of this: they read the policy in force.
+ *
+ * <p>A client sends its signed request to every server and trusts an outcome f + 1 servers
+ * signed: one of them is correct, and what one correct server applied in slot k every correct
+ * server applied in slot k. A request that reaches at least one correct server is decided, since
+ * that server proposes it (validity). Applied actions are stored before they are answered, and
+ * replayed at restart.
+ *
+ * <p>Failure model and limits: up to f servers Byzantine; clocks within ε of each other and
+ * messages delivered within Δ − 2ε (otherwise a correct server may miss a slot's value and, with
+ * it, diverge: pick Δ with room). A server that is down while actions are decided misses them
+ * and counts as faulty until it catches up from its peers, which it does when it (re)starts and
+ * connects to them ({@link KeyServer#connectServers}); a running server that misses a slot
+ * (its messages came late) is not caught up until it restarts.
+ */
+public final class AdminAgreement implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(AdminAgreement.class.getName());
+  /** Requests one server proposes in one slot (a signed grant is ~150 bytes; a value ≤ 64 KiB). */
+  static final int MAX_BATCH = 256;
+  /** Requests waiting at one server; more are refused (RESOURCE_EXHAUSTED). */
+  static final int MAX_PENDING = 1024;
+  private static final byte[] INSTANCE_TAG = {'a', 'd', 'm'};
+  private static final byte[] STORE_TAG = {'a', 0};
+
+  private final int self;
+  private final List<String> serverIds;
+  private final SigningKey key;
+  private final List<VerifyingKey> serverKeys;
+  private final int f;
+  private final long roundNanos;
+  private final LongSupplier clockNanos;
+  private final AgreementNode node;
+  private AdminLedger ledger; // replaced (guarded by this) when a catch-up rebuilds it
+  private final RecordStore store;
+  private final Consumer<AccessPolicy> publish;
+  /** Told every decided request and its outcome here (the audit log). */
+  private final java.util.function.BiConsumer<SignedRequest, AdminLedger.Outcome> onDecided;
+  private final ScheduledExecutorService timer;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+  private final Map<Long, TreeMap<Integer, Decision>> slots = new ConcurrentHashMap<>();
+  // Guarded by this: requests waiting to be decided, and who waits for each.
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Map<String, List<CompletableFuture<AdminLedger.Outcome>>> waiters =
+      new LinkedHashMap<>();
+  /** Slots after which every server proposes a request, not only its first proposer. */
+  private final long fallbackSlots;
+
+  /** A request waiting here: since which slot, and which server proposes it first. */
+  private static final class Pending {
+    final SignedRequest request;
+    final long since;
+    final int proposer;
+    long proposedIn = -1; // the open slot it is proposed in here, or -1
+
+    Pending(SignedRequest request, long since, int proposer) {
+      this.request = request;
+      this.since = since;
+      this.proposer = proposer;
+    }
+  }
+  /** Warnings about late messages: a few, not one per message. */
+  private final java.util.concurrent.Semaphore lateWarnings = new java.util.concurrent.Semaphore(3);
+  private long storedCount;
+
+  /**
+   * The admin runtime of server {@code self} of the servers with {@code serverKeys}, starting
+   * from {@code ledger}'s policy plus the actions {@code store} recorded, and handing every new
+   * policy to {@code publish}.
+   */
+  AdminAgreement(int self, List<String> serverIds, SigningKey key, List<VerifyingKey> serverKeys,
+      int f,
+      Duration roundLength, LongSupplier clockNanos, TransportSecurity security,
+      AdminLedger ledger, RecordStore store,
+      Consumer<AccessPolicy> publish,
+      java.util.function.BiConsumer<SignedRequest, AdminLedger.Outcome> decided)
+      throws StoreException {
+    if (roundLength.isNegative() || roundLength.isZero()) {
+      throw new IllegalArgumentException("the agreement round length must be positive, was "
+          + roundLength);
+    }
+    this.self = self;
+    this.serverIds = List.copyOf(serverIds);
+    this.key = key;
+    this.serverKeys = List.copyOf(serverKeys);
+    this.f = f;
+    this.roundNanos = roundLength.toNanos();
+    this.clockNanos = clockNanos;
+    this.ledger = ledger;
+    this.store = store;
+    this.publish = publish;
+    this.onDecided = decided;
+    // Long enough that a correct first proposer under load is not duplicated n times (which
+    // would load it more), short enough that a faulty one delays a request by about a second.
+    this.fallbackSlots = f + 3 + Math.max(1, TimeUnit.SECONDS.toNanos(1) / roundNanos);
+    replay();
+    publish.accept(ledger.policy());
+    this.node = AgreementNode.embedded(self, key, roundNanos, clockNanos, security);
+    node.directory(this::lookup);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "admin-agreement-s" + self);
+      t.setDaemon(true);
+      return t;
+    });
+    scheduleTick();
+  }
+
+  /** The agreement service, to add to the key server's gRPC server. */
+  AgreementNode node() {
+    return node;
+  }
+
+  /** Connects to every server (index order; this one's own entry is ignored). */
+  void connect(List<InetSocketAddress> servers) {
+    node.connect(servers);
+  }
+
+  /**
+   * Queues an admin request whose signature the caller verified for agreement; completes with
+   * its outcome here once decided and stored.
+   */
+  synchronized CompletableFuture<AdminLedger.Outcome> submit(SignedRequest request) {
+    byte[] hash = Hashes.sha256(request.getBody().toByteArray());
+    String id = HexFormat.of().formatHex(hash);
+    if (!pending.containsKey(id) && pending.size() >= MAX_PENDING) {
+      throw Rejection.exhausted(MAX_PENDING + " admin requests are already waiting at this server");
+    }
+    ledger.alreadyVerified(request); // the core authenticated it just now
+    pending.putIfAbsent(id, new Pending(request, Math.floorDiv(clockNanos.getAsLong(), roundNanos),
+        Math.floorMod(ByteBuffer.wrap(hash).getInt(), serverKeys.size())));
+    CompletableFuture<AdminLedger.Outcome> outcome = new CompletableFuture<>();
+    waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(outcome);
+    return outcome;
+  }
+
+  /** Admin actions applied here so far. */
+  synchronized long sequence() {
+    return ledger.sequence();
+  }
+
+  // ---------------------------------------------------------------- slots
+
+  private void scheduleTick() {
+    long now = clockNanos.getAsLong();
+    long next = Math.floorDiv(now, roundNanos) + 1;
+    // Just after slot `next` starts: propose for the slot after it, a whole round ahead, so the
+    // round-1 message is never late for a receiver whose clock is ahead by less than Δ.
+    timer.schedule(this::tick, next * roundNanos - now + roundNanos / 16, TimeUnit.NANOSECONDS);
+  }
+
+  private void tick() {
+    try {
+      long slot = Math.floorDiv(clockNanos.getAsLong(), roundNanos) + 1;
+      propose(slot);
+    } catch (RuntimeException e) {
+      log.log(Level.WARNING, "admin agreement tick failed ({0})", e.getClass().getName());
+    } finally {
+      if (!timer.isShutdown()) {
+        scheduleTick();
+      }
+    }
+  }
+
+  private synchronized void propose(long slot) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    AdminBatch.Builder batch = AdminBatch.newBuilder();
+    int bytes = 0;
+    List<Pending> chosen = new ArrayList<>();
+    for (Pending p : pending.values()) {
+      // Each request has one first proposer (by its hash), so n servers do not all broadcast
+      // the same batch; if that one is faulty or slow, everyone proposes it some slots later.
+      if (p.proposedIn >= 0 || (p.proposer != self && slot < p.since + fallbackSlots)) {
+        continue;
+      }
+      int size = p.request.getSerializedSize() + 8;
+      if (batch.getRequestsCount() == MAX_BATCH || bytes + size > Value.MAX_BYTES - 64) {
+        break;
+      }
+      batch.addRequests(p.request);
+      chosen.add(p);
+      bytes += size;
+    }
+    if (batch.getRequestsCount() == 0) {
+      return;
+    }
+    chosen.forEach(p -> p.proposedIn = slot);
+    scheduleClose(slot);
+    node.join(config(slot, self), slot * roundNanos, Value.of(batch.build().toByteArray()))
+        .thenAccept(d -> record(slot, self, d));
+  }
+
+  private Optional<AgreementNode.Joining> lookup(byte[] instance) {
+    if (instance.length != INSTANCE_TAG.length + 10
+        || instance[0] != INSTANCE_TAG[0] || instance[1] != INSTANCE_TAG[1]
+        || instance[2] != INSTANCE_TAG[2]) {
+      return Optional.empty();
+    }
+    ByteBuffer b = ByteBuffer.wrap(instance, INSTANCE_TAG.length, 10);
+    long slot = b.getLong();
+    int sender = b.getShort() & 0xffff;
+    if (sender >= serverKeys.size() || sender == self || slot < 0
+        || slot > Long.MAX_VALUE / roundNanos - f - 2) {
+      return Optional.empty();
+    }
+    long start = slot * roundNanos;
+    long now = clockNanos.getAsLong();
+    if (now < start - roundNanos || now >= start + (f + 1) * roundNanos) {
+      if (now >= start + (f + 1) * roundNanos && now < start + 10 * (f + 1) * roundNanos
+          && lateWarnings.tryAcquire()) {
+        // A correct server's message this late breaks the synchrony agreement relies on.
+        log.log(Level.WARNING, "admin agreement at server {0}: a message of slot {1} from "
+            + "server {2} arrived {3} ms after the slot''s last round; if the servers are "
+            + "correct, the round length ({4} ms) is too short for this network or load, and "
+            + "this server may miss admin actions", new Object[] {self, slot, sender,
+                (now - start - (f + 1) * roundNanos) / 1_000_000, roundNanos / 1_000_000});
+      }
+      return Optional.empty(); // far ahead, or over: a flood of made-up ids costs nothing
+    }
+    scheduleClose(slot);
+    return Optional.of(new AgreementNode.Joining(config(slot, sender), start,
+        d -> record(slot, sender, d)));
+  }
+
+  private AgreementConfig config(long slot, int sender) {
+    byte[] id = ByteBuffer.allocate(INSTANCE_TAG.length + 10).put(INSTANCE_TAG).putLong(slot)
+        .putShort((short) sender).array();
+    return new AgreementConfig(id, serverKeys, f, sender);
+  }
+
+  private void record(long slot, int sender, Decision decision) {
+    TreeMap<Integer, Decision> decided = slots.get(slot);
+    if (decided != null) {
+      synchronized (decided) {
+        decided.putIfAbsent(sender, decision); // the first decision: an instance decides once
+      }
+    }
+  }
+
+  private void scheduleClose(long slot) {
+    if (slots.putIfAbsent(slot, new TreeMap<>()) != null) {
+      return;
+    }
+    long at = slot * roundNanos + (f + 1) * roundNanos + roundNanos / 2;
+    timer.schedule(() -> close(slot), Math.max(0, at - clockNanos.getAsLong()),
+        TimeUnit.NANOSECONDS);
+  }
+
+  /** Feeds slot {@code slot}'s decided batches to the ledger, in sender order. */
+  private void close(long slot) {
+    TreeMap<Integer, Decision> decided = slots.remove(slot);
+    if (decided == null) {
+      return;
+    }
+    List<Decision> inOrder;
+    synchronized (decided) {
+      inOrder = new ArrayList<>(decided.values());
+    }
+    long slotMillis = Math.floorDiv(slot * roundNanos, 1_000_000L);
+    synchronized (this) {
+      AccessPolicy before = ledger.policy();
+      for (Decision d : inOrder) {
+        if (d.value().isEmpty()) {
+          continue;
+        }
+        AdminBatch batch;
+        try {
+          batch = AdminBatch.parseFrom(d.value().get().bytes());
+        } catch (InvalidProtocolBufferException e) {
+          continue; // a faulty sender's garbage: every correct server skips it alike
+        }
+        try {
+          persist(slotMillis, batch);
+        } catch (StoreException e) {
+          // Without the record a restart would forget the action: stop applying, loudly.
+          log.log(Level.SEVERE, "admin agreement: could not store decided actions ({0}); "
+              + "admin actions stop here", e.getMessage());
+          timer.shutdown();
+          return;
+        }
+        List<AdminLedger.Outcome> outcomes = ledger.apply(slotMillis, batch.getRequestsList());
+        for (int i = 0; i < outcomes.size(); i++) {
+          onDecided.accept(batch.getRequests(i), outcomes.get(i));
+        }
+        for (AdminLedger.Outcome outcome : outcomes) {
+          pending.remove(outcome.id());
+          List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
+          if (waiting != null) {
+            waiting.forEach(w -> w.complete(outcome));
+          }
+        }
+      }
+      if (!ledger.policy().equals(before)) {
+        publish.accept(ledger.policy());
+      }
+      // Requests we proposed in this slot and still hold were not decided (⊥ here): proposed
+      // again. One that never gets through is refused as stale once its window has passed.
+      for (Pending p : pending.values()) {
+        if (p.proposedIn == slot) {
+          p.proposedIn = -1;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- durability
+
+  private void persist(long slotMillis, AdminBatch batch) throws StoreException {
+    Map<Bytes, byte[]> puts = new LinkedHashMap<>();
+    for (SignedRequest request : batch.getRequestsList()) {
+      puts.put(storeKey(storedCount++), storedValue(slotMillis, request));
+    }
+    store.write(puts, List.of());
+  }
+
+  private void replay() throws StoreException {
+    for (AdminLogEntry e : storedLog()) {
+      ledger.apply(e.getSlotMillis(), List.of(e.getRequest()));
+      storedCount++;
+    }
+  }
+
+  // ---------------------------------------------------------------- catching up
+
+  /** Most log entries in one reply. */
+  static final int MAX_LOG_ENTRIES = 4096;
+
+  /** Every request fed to the ledger here, in order, with its slot's start. */
+  private List<AdminLogEntry> storedLog() throws StoreException {
+    List<AdminLogEntry> out = new ArrayList<>();
+    for (Map.Entry<Bytes, byte[]> e : store.scan(Bytes.of(STORE_TAG))) {
+      ByteBuffer b = ByteBuffer.wrap(e.getValue());
+      long slotMillis = b.getLong();
+      byte[] rest = new byte[b.remaining()];
+      b.get(rest);
+      try {
+        out.add(AdminLogEntry.newBuilder().setSlotMillis(slotMillis)
+            .setRequest(SignedRequest.parseFrom(rest)).build());
+      } catch (InvalidProtocolBufferException bad) {
+        throw new StoreException("reading stored admin action " + out.size(), null,
+            "it is not a request");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Answers another server's {@code AdminLog} request: it must be signed by a server's key
+   * (its id in {@code client_id}), fresh, and name this server.
+   */
+  AdminLogReply log(SignedRequest request, long nowMillis, long windowMillis) {
+    RequestBody body;
+    try {
+      body = RequestBody.parseFrom(request.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      throw Rejection.invalid("request body is not a valid RequestBody message");
+    }
+    if (!body.hasAdminLog()) {
+      throw Rejection.invalid("an AdminLog request's body must carry an admin_log op");
+    }
+    int from = serverIds.indexOf(body.getClientId());
+    if (from < 0 || !serverKeys.get(from).verify(request.getBody().toByteArray(),
+        request.getSignature().toByteArray())) {
+      throw Rejection.unauthenticated("the admin log is for servers only: the request is not"
+          + " signed by a server's key");
+    }
+    if (Math.abs(body.getTimestampMillis() - nowMillis) > windowMillis
+        || !serverIds.get(self).equals(body.getServerId())) {
+      throw Rejection.unauthenticated("stale, or addressed to another server");
+    }
+    List<AdminLogEntry> entries;
+    synchronized (this) {
+      try {
+        entries = storedLog();
+      } catch (StoreException e) {
+        throw Rejection.unavailable("server " + serverIds.get(self) + " cannot read its admin log");
+      }
+    }
+    long first = Math.min(body.getAdminLog().getFrom(), entries.size());
+    AdminLogBody.Builder reply = AdminLogBody.newBuilder().setServerId(serverIds.get(self))
+        .setFrom(first);
+    entries.stream().skip(first).limit(MAX_LOG_ENTRIES).forEach(reply::addEntries);
+    byte[] bytes = reply.build().toByteArray();
+    return AdminLogReply.newBuilder().setBody(ByteString.copyFrom(bytes))
+        .setSignature(ByteString.copyFrom(key.sign(bytes))).build();
+  }
+
+  /**
+   * Catches up with the other servers: asks each for its admin log and keeps, position by
+   * position, the entries that f + 1 of them report alike (so at least one correct server holds
+   * each). If this server's own log is a prefix of that, the missing entries are applied; if it
+   * differs (this server missed a slot and applied later ones without it), the ledger is rebuilt
+   * from the agreed log. Correct servers feed their ledgers the same entries in the same order,
+   * so the agreed log is theirs, up to the last slot the slowest of the f + 1 closed.
+   *
+   * @return entries applied or replaced here
+   */
+  int catchUp(List<InetSocketAddress> servers, TransportSecurity security, Duration deadline) {
+    // All at once, under one deadline: a peer that does not answer (down, or packets dropped)
+    // costs the deadline once, not once per peer.
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<com.google.common.util.concurrent.ListenableFuture<AdminLogReply>> asked =
+        new ArrayList<>();
+    List<Integer> peers = new ArrayList<>();
+    List<List<AdminLogEntry>> logs = new ArrayList<>();
+    try {
+      for (int i = 0; i < servers.size(); i++) {
+        if (i == self) {
+          continue;
+        }
+        ManagedChannel channel = security.dial(servers.get(i));
+        channels.add(channel);
+        byte[] nonce = new byte[16];
+        random.nextBytes(nonce);
+        byte[] body = RequestBody.newBuilder().setClientId(serverIds.get(self))
+            .setServerId(serverIds.get(i)).setTimestampMillis(System.currentTimeMillis())
+            .setNonce(ByteString.copyFrom(nonce))
+            .setAdminLog(AdminLogOp.newBuilder().setFrom(0)).build().toByteArray();
+        asked.add(KeystoreGrpc.newFutureStub(channel)
+            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .adminLog(SignedRequest.newBuilder().setBody(ByteString.copyFrom(body))
+                .setSignature(ByteString.copyFrom(key.sign(body))).build()));
+        peers.add(i);
+      }
+      for (int k = 0; k < asked.size(); k++) {
+        int i = peers.get(k);
+        try {
+          AdminLogReply reply = asked.get(k).get();
+          AdminLogBody log = AdminLogBody.parseFrom(reply.getBody());
+          if (serverKeys.get(i).verify(reply.getBody().toByteArray(),
+              reply.getSignature().toByteArray()) && log.getServerId().equals(serverIds.get(i))
+              && log.getFrom() == 0) {
+            logs.add(log.getEntriesList());
+          }
+        } catch (java.util.concurrent.ExecutionException | InvalidProtocolBufferException e) {
+          // down, not yet up, or faulty: it just has no vote
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return 0;
+        }
+      }
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+    List<AdminLogEntry> agreed = new ArrayList<>();
+    for (int pos = 0; ; pos++) {
+      Map<AdminLogEntry, Integer> votes = new java.util.HashMap<>();
+      AdminLogEntry chosen = null;
+      for (List<AdminLogEntry> log : logs) {
+        if (log.size() > pos && votes.merge(log.get(pos), 1, Integer::sum) == f + 1) {
+          chosen = log.get(pos);
+        }
+      }
+      if (chosen == null) {
+        break;
+      }
+      agreed.add(chosen);
+    }
+    synchronized (this) {
+      try {
+        return adopt(agreed);
+      } catch (StoreException e) {
+        log.log(Level.SEVERE, "admin agreement: could not store the caught-up log ({0})",
+            e.getMessage());
+        return 0;
+      }
+    }
+  }
+
+  /** Makes {@code agreed} this server's log if it extends or corrects it; guarded by this. */
+  private int adopt(List<AdminLogEntry> agreed) throws StoreException {
+    List<AdminLogEntry> mine = storedLog();
+    int common = 0;
+    while (common < Math.min(mine.size(), agreed.size())
+        && mine.get(common).equals(agreed.get(common))) {
+      common++;
+    }
+    if (common == agreed.size()) {
+      return 0; // nothing this server lacks (it may be ahead of the slowest of the f + 1)
+    }
+    AccessPolicy before = ledger.policy();
+    Map<Bytes, byte[]> puts = new LinkedHashMap<>();
+    List<Bytes> deletes = new ArrayList<>();
+    if (common < mine.size()) {
+      // This server applied entries the others did not (it missed a slot before them): its
+      // ledger is rebuilt from the agreed log.
+      ledger = ledger.fresh();
+      for (int i = 0; i < common; i++) {
+        ledger.apply(agreed.get(i).getSlotMillis(), List.of(agreed.get(i).getRequest()));
+      }
+      for (int i = agreed.size(); i < mine.size(); i++) {
+        deletes.add(storeKey(i));
+      }
+    }
+    for (int i = common; i < agreed.size(); i++) {
+      AdminLogEntry e = agreed.get(i);
+      SignedRequest request = e.getRequest();
+      puts.put(storeKey(i), storedValue(e.getSlotMillis(), request));
+      AdminLedger.Outcome outcome = ledger.apply(e.getSlotMillis(), List.of(request)).get(0);
+      onDecided.accept(request, outcome);
+      pending.remove(outcome.id());
+      List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
+      if (waiting != null) {
+        waiting.forEach(w -> w.complete(outcome));
+      }
+    }
+    store.write(puts, deletes);
+    storedCount = agreed.size();
+    if (!ledger.policy().equals(before)) {
+      publish.accept(ledger.policy());
+    }
+    log.log(Level.INFO, "admin agreement at server {0}: caught up to {1} decided requests from"
+        + " the others ({2} were missing{3})", new Object[] {serverIds.get(self), agreed.size(),
+            agreed.size() - common, common < mine.size() ? ", and " + (mine.size() - common)
+                + " of its own differed" : ""});
+    return agreed.size() - common;
+  }
+
+  /** A stored entry: its slot's start (8 bytes), then the request as sent. */
+  private static byte[] storedValue(long slotMillis, SignedRequest request) {
+    return ByteBuffer.allocate(8 + request.getSerializedSize()).putLong(slotMillis)
+        .put(request.toByteArray()).array();
+  }
+
+  private static Bytes storeKey(long index) {
+    return Bytes.of(ByteBuffer.allocate(STORE_TAG.length + 8).put(STORE_TAG).putLong(index)
+        .array());
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    node.close();
+    synchronized (this) {
+      waiters.values().forEach(list -> list.forEach(w -> w.completeExceptionally(
+          Rejection.unavailable("the server is shutting down"))));
+      waiters.clear();
+    }
+  }
+}

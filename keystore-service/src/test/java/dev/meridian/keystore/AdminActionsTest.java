@@ -1,0 +1,210 @@
+package dev.meridian.keystore;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.meridian.keystore.client.KeystoreClient;
+import dev.meridian.keystore.client.KeystoreException;
+import dev.meridian.keystore.quorum.QuorumSystems;
+import dev.meridian.keystore.server.AccessPolicy;
+import dev.meridian.keystore.server.AccessPolicy.Right;
+import dev.meridian.keystore.server.KeystoreGrpcService;
+import dev.meridian.keystore.store.InMemoryRecordStore;
+import dev.meridian.keystore.store.RocksRecordStore;
+import dev.meridian.keystore.store.StoreException;
+import dev.meridian.proto.v1.AdminLogOp;
+import dev.meridian.proto.v1.KeystoreGrpc;
+import dev.meridian.proto.v1.RequestBody;
+import dev.meridian.proto.v1.SignedRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Admin actions end to end on a 3×3 grid over gRPC on 127.0.0.1: grant and revoke go through
+ * Dolev–Strong agreement among the servers, and every server ends with the same policy.
+ */
+@Timeout(120)
+class AdminActionsTest {
+  private static final List<String> CLIENTS = List.of("alice", "bob", "carol");
+  /** alice administers everything; bob and carol may do nothing yet. */
+  private static final AccessPolicy POLICY = AccessPolicy.of(List.of(
+      new AccessPolicy.Rule("", Set.of(), Set.of(), Set.of("alice"))));
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  @Test
+  void grantAndRevokeTakeEffectAtEveryServer() throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE);
+        KeystoreClient bob = grid.client("bob", DEADLINE)) {
+      alice.put("team/plan", bytes("launch at dawn"));
+      assertThrows(KeystoreException.class, () -> bob.get("team/plan"));
+
+      assertEquals(1, alice.grant("team/", "bob", Right.READ));
+      assertArrayEquals(bytes("launch at dawn"), bob.get("team/plan").value());
+      assertSamePolicyEverywhere(grid, 9);
+      // The new rule started as a copy of the one that decided before: alice keeps her rights.
+      assertTrue(grid.server(4).core().policy().allows("alice", Right.WRITE, "team/plan"));
+
+      KeystoreException refused = assertThrows(KeystoreException.class,
+          () -> bob.grant("team/", "carol", Right.READ));
+      assertEquals(Status.Code.PERMISSION_DENIED, refused.code());
+      assertTrue(refused.getMessage().contains("does not administer"), refused.getMessage());
+
+      assertEquals(2, alice.revoke("team/", "bob", Right.READ)); // a refused action counts not
+      assertThrows(KeystoreException.class, () -> bob.get("team/plan"));
+      assertSamePolicyEverywhere(grid, 9);
+    }
+  }
+
+  @Test
+  void anActionStillPassesWithFServersDown() throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE);
+        KeystoreClient carol = grid.client("carol", DEADLINE)) {
+      grid.stop(0); // the lowest-numbered server: the first sender in every slot
+      alice.grant("", "carol", Right.WRITE);
+      carol.put("carols/note", bytes("hello"));
+      for (int i = 1; i < 9; i++) {
+        assertTrue(grid.server(i).core().policy().allows("carol", Right.WRITE, "x"), "s" + i);
+      }
+    }
+  }
+
+  @Test
+  void anActionWaitsForAgreementBeyondTheOrdinaryDeadline() throws Exception {
+    // Rounds of 500 ms: an action takes about 4.5 rounds (2.25 s), more than this client's
+    // 1 s deadline for reads and writes. Admin actions have their own (30 s by default).
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", Duration.ofSeconds(1))) {
+      assertEquals(1, alice.grant("x/", "bob", Right.READ));
+      assertSamePolicyEverywhere(grid, 9);
+    }
+  }
+
+  @Test
+  void aServerRestartedBeforeAnActionTakesPartInIt() throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE)) {
+      alice.put("x/1", bytes("v")); // every channel has carried traffic
+      grid.stop(8);
+      alice.put("x/2", bytes("v")); // ... and the ones to s8 have seen it gone
+      grid.restart(8);
+      alice.grant("x/", "bob", Right.READ);
+      assertSamePolicyEverywhere(grid, 9);
+    }
+  }
+
+  @Test
+  void aServerDownDuringAnActionCatchesUpWhenItReturns() throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE)) {
+      alice.grant("a/", "bob", Right.READ);
+      grid.stop(5);
+      alice.grant("b/", "carol", Right.WRITE); // decided while s5 is down
+      grid.restart(5); // with an empty store: it has neither action
+      // The restart asked the others for their logs: s5 took what f + 1 of them report alike.
+      assertEquals(grid.server(0).core().policy(), grid.server(5).core().policy());
+      assertEquals(2, grid.server(5).adminSequence());
+      assertTrue(grid.server(5).core().policy().allows("carol", Right.WRITE, "b/x"));
+      alice.revoke("a/", "bob", Right.READ); // and it takes part in the next one
+      assertSamePolicyEverywhere(grid, 9);
+    }
+  }
+
+  @Test
+  void theAdminLogIsForServersOnly() throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+        i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new)) {
+      byte[] body = RequestBody.newBuilder().setClientId("alice").setServerId("s0")
+          .setTimestampMillis(System.currentTimeMillis())
+          .setNonce(ByteString.copyFrom(new byte[16]))
+          .setAdminLog(AdminLogOp.newBuilder()).build().toByteArray();
+      SignedRequest request = SignedRequest.newBuilder().setBody(ByteString.copyFrom(body))
+          .setSignature(ByteString.copyFrom(grid.signingKey("alice").sign(body))).build();
+      ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1",
+          grid.server(0).port()).usePlaintext().build();
+      try {
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+            () -> KeystoreGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .adminLog(request));
+        assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+        assertTrue(refused.getStatus().getDescription().contains("servers only"),
+            refused.getStatus().getDescription());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void appliedActionsSurviveARestart(@TempDir Path dir) throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> rocks(dir.resolve("s" + i)), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE)) {
+      alice.grant("shared/", "bob", Right.READ);
+      alice.grant("shared/", "carol", Right.ADMIN);
+      assertSamePolicyEverywhere(grid, 9);
+      grid.restart(2);
+      assertEquals(grid.server(0).core().policy(), grid.server(2).core().policy());
+      assertEquals(2, grid.server(2).adminSequence());
+      assertTrue(grid.server(2).core().policy().allows("carol", Right.ADMIN, "shared/x"));
+    }
+  }
+
+  /**
+   * Every server holds server 0's policy. The client returns once f + 1 servers answered; the
+   * others close the same slot within moments, so they are given a few seconds to.
+   */
+  private static void assertSamePolicyEverywhere(LocalGrid grid, int n)
+      throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < until && !sameSequence(grid, n)) {
+      Thread.sleep(20);
+    }
+    AccessPolicy first = grid.server(0).core().policy();
+    for (int i = 1; i < n; i++) {
+      assertEquals(first, grid.server(i).core().policy(), "server s" + i);
+      assertEquals(grid.server(0).adminSequence(), grid.server(i).adminSequence(), "s" + i);
+    }
+  }
+
+  private static boolean sameSequence(LocalGrid grid, int n) {
+    for (int i = 1; i < n; i++) {
+      if (grid.server(i).adminSequence() != grid.server(0).adminSequence()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static RocksRecordStore rocks(Path path) {
+    try {
+      return RocksRecordStore.open(path, RocksRecordStore.SyncMode.PROCESS_CRASH_SAFE);
+    } catch (StoreException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
