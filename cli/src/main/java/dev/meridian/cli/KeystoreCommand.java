@@ -86,6 +86,7 @@ import picocli.CommandLine.Spec;
       KeystoreCommand.Delete.class,
       KeystoreCommand.Grant.class,
       KeystoreCommand.Revoke.class,
+      KeystoreCommand.Refresh.class,
       KeystoreCommand.StatusCommand.class,
     })
 public final class KeystoreCommand implements Runnable {
@@ -94,7 +95,8 @@ public final class KeystoreCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(),
-        "missing subcommand: one of keygen, serve, local-grid, put, get, delete, status");
+        "missing subcommand: one of keygen, serve, local-grid, put, get, delete, grant, revoke,"
+            + " refresh, status");
   }
 
   /** Prints {@code keystore NAME: message} on stderr and returns exit status 1. */
@@ -751,6 +753,25 @@ public final class KeystoreCommand implements Runnable {
     }
   }
 
+  @Command(name = "refresh", mixinStandardHelpOptions = true,
+      description = "Start a proactive share refresh (needs the admin right on every key): the"
+          + " servers agree to run it, deal each other sharings of zero, agree which dealings are"
+          + " valid, and move every share to a new polynomial of the same secret. Returns once"
+          + " the servers decided to run it; they apply it about (f + 8) rounds later (status"
+          + " --metrics shows the last refresh each server applied). Reads and writes go on.")
+  static final class Refresh extends ClientCommand {
+    @Override
+    int run(CommandLine cmd, ClientSettings settings) throws KeystoreException {
+      try (KeystoreClient keystore = settings.connect()) {
+        long sequence = keystore.refresh();
+        cmd.getOut().println("share refresh decided (admin action " + sequence + ", agreed by"
+            + " the servers); they apply it within a few seconds");
+        cmd.getOut().flush();
+        return 0;
+      }
+    }
+  }
+
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Ask every server to open a session (signed; its answer is checked against"
           + " its public key) and print, per server, whether it answers, the round trip and"
@@ -798,7 +819,8 @@ public final class KeystoreCommand implements Runnable {
       out.println("transport: " + (settings.transportSecurity().isTls() ? "mutual TLS"
           : "plaintext"));
       out.println("quorum: " + q.kind().label() + " n=" + q.n() + " f=" + q.f() + " t=" + q.t()
-          + " quorum size " + q.quorumSize() + "; epoch 0 (no share refresh yet)");
+          + " quorum size " + q.quorumSize() + (metrics ? ""
+              : "; share refresh epochs: see --metrics"));
       boolean quorum = q.containsQuorum(answering);
       out.println(answering.cardinality() + " of " + q.n() + " servers answer: "
           + (quorum ? "a quorum is available" : "NO quorum is available"));
@@ -836,6 +858,7 @@ public final class KeystoreCommand implements Runnable {
         .toList();
     parts.add("refusals: " + (refusals.isEmpty() ? "none" : String.join(", ", refusals)));
     parts.add("audit failures " + stats.getAuditFailures());
+    parts.add("share refresh " + stats.getShareRefreshes());
     return String.join("; ", parts);
   }
 

@@ -98,7 +98,7 @@ class KeystoreCommandTest {
         // status opened two sessions with each server just before asking for its metrics
         assertTrue(line.matches(".*open-session \\d+ ok 0 refused p50 \\d+\\.\\d ms p99 .*"),
             line);
-        assertTrue(line.endsWith("; refusals: none; audit failures 0"), line);
+        assertTrue(line.endsWith("; refusals: none; audit failures 0; share refresh 0"), line);
       }
     } finally {
       assertEquals(0, grid.stop(), grid::all);
@@ -145,7 +145,7 @@ class KeystoreCommandTest {
       assertEquals(9, status.out().lines().filter(l -> l.contains("(identity verified); health"
           + " SERVING")).count(), status::all);
       assertTrue(status.out().contains("transport: mutual TLS"), status::all);
-      assertTrue(status.out().contains("quorum: grid-cr n=9 f=1 t=2 quorum size 7; epoch 0"),
+      assertTrue(status.out().contains("quorum: grid-cr n=9 f=1 t=2 quorum size 7"),
           status::all);
       assertTrue(status.out().contains("9 of 9 servers answer: a quorum is available"),
           status::all);
@@ -184,6 +184,23 @@ class KeystoreCommandTest {
       Run allowed = run("keystore", "get", "--config", bob.toString(), "private/plan");
       assertEquals(0, allowed.exit(), allowed::all);
       assertEquals("at dawn", allowed.out().strip(), allowed::all);
+
+      // A proactive share refresh: decided like the actions above, applied some rounds later.
+      Run refresh = run("keystore", "refresh", "--config", alice.toString());
+      assertEquals(0, refresh.exit(), refresh::all);
+      assertTrue(refresh.out().startsWith("share refresh decided (admin action 4,"),
+          refresh::all);
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      Run metrics;
+      do {
+        Thread.sleep(500);
+        metrics = run("keystore", "status", "--config", alice.toString(), "--metrics");
+      } while (metrics.out().lines().filter(l -> l.endsWith("; share refresh 1")).count() < 9
+          && System.nanoTime() < until);
+      assertEquals(9, metrics.out().lines().filter(l -> l.endsWith("; share refresh 1"))
+          .count(), metrics::all);
+      Run afterRefresh = run("keystore", "get", "--config", bob.toString(), "private/plan");
+      assertEquals("at dawn", afterRefresh.out().strip(), afterRefresh::all);
       Run badRight = run("keystore", "grant", "--config", alice.toString(), "bob", "rw");
       assertEquals(2, badRight.exit(), badRight::all);
       assertTrue(badRight.err().contains("RIGHT must be r, w or admin"), badRight::all);

@@ -20,6 +20,9 @@ class KeystoreDemoTest {
         + " is refused: yes"), out);
     assertTrue(out.contains("alice grants it back (admin action 3); bob reads again: yes"), out);
     assertTrue(out.contains("all 9 servers hold the same rules after 3 actions: yes"), out);
+    assertTrue(out.contains("alice starts a share refresh (admin action 4)"), out);
+    assertTrue(out.contains("all 9 servers moved their shares to the new sharing (refresh 1),"
+        + " and bob still reads the secret: yes"), out);
     assertTrue(out.matches("(?s).*bob's read \\d+ names s0: sent a share that fails its"
         + " commitments.*"), out);
     assertTrue(out.contains("Key service: the secret survived a stopped server and a lying one."),

@@ -212,7 +212,7 @@ public final class KeystoreClient implements AutoCloseable {
       if (opened == null) {
         continue; // fewer than t valid shares: an incomplete write, or liars
       }
-      writeBack(key, c, opened.shares, answers.keySet(), until, misbehaving);
+      writeBack(key, c, opened, answers.keySet(), until, misbehaving);
       if (c.body.getTombstone()) {
         throw new KeystoreException(Status.Code.NOT_FOUND, "key " + key + " was deleted (version "
             + Versions.show(c.body.getVersion()) + ")" + suspects(misbehaving));
@@ -249,6 +249,22 @@ public final class KeystoreClient implements AutoCloseable {
   public long revoke(String keyPrefix, String client, AccessPolicy.Right right)
       throws KeystoreException {
     return admin(AdminOp.newBuilder().setRevoke(aclChange(keyPrefix, client, right)).build());
+  }
+
+  /**
+   * Starts a proactive share refresh of every stored secret: an admin action (this client must
+   * administer every key, prefix ""), after which the servers deal zero sharings to each other,
+   * agree on the valid dealers and move their shares to new polynomials of the same secrets.
+   * Returns once the servers have decided to run it; they apply it some rounds later (about
+   * (f + 8)·Δ), and reads and writes go on meanwhile.
+   *
+   * @return how many admin actions the servers have applied, this one included
+   * @throws KeystoreException PERMISSION_DENIED if refused (not an admin of every key, or a
+   *     refresh is still running), UNAVAILABLE as for {@link #grant}
+   */
+  public long refresh() throws KeystoreException {
+    return admin(AdminOp.newBuilder().setRefresh(dev.meridian.proto.v1.RefreshOp
+        .getDefaultInstance()).build());
   }
 
   /** Deadline of an admin action unless {@link Builder#adminDeadline} says otherwise. */
@@ -544,6 +560,10 @@ public final class KeystoreClient implements AutoCloseable {
     final RecordBody body;
     final SignedRecord record;
     final Map<Integer, ByteString> shares = new TreeMap<>(); // server index -> y
+    // server index -> the refresh its share came from, and that sharing's commitments (empty:
+    // the writer's, in the record)
+    final Map<Integer, Long> shareEpochs = new HashMap<>();
+    final Map<Integer, ByteString> shareCommitments = new HashMap<>();
     final List<SignedRecord> copies = new ArrayList<>(); // ciphertext copies, one per holder
     final BitSet holders = new BitSet();
 
@@ -553,7 +573,11 @@ public final class KeystoreClient implements AutoCloseable {
     }
   }
 
-  private record Opened(byte[] value, List<Share> shares) {}
+  /**
+   * A version opened from t shares of one sharing: refresh {@code epoch} of it (0: the writer's),
+   * with {@code commitments}, which a write-back uses for the shares it interpolates.
+   */
+  private record Opened(byte[] value, List<Share> shares, long epoch, Commitments commitments) {}
 
   private TreeMap<Version, Candidate> candidates(String key, Map<Integer, ReadReply> answers,
       Map<String, String> misbehaving) {
@@ -597,6 +621,9 @@ public final class KeystoreClient implements AutoCloseable {
         c.holders.set(server);
         if (!stored.getShare().isEmpty()) {
           c.shares.put(server, stored.getShare());
+          c.shareEpochs.put(server, stored.getShareEpoch());
+          c.shareCommitments.put(server, stored.getShareEpoch() == 0 ? ByteString.EMPTY
+              : stored.getShareCommitments());
         }
         if (!stored.getRecord().getCiphertext().isEmpty()) {
           c.copies.add(stored.getRecord());
@@ -624,39 +651,53 @@ public final class KeystoreClient implements AutoCloseable {
   /** The candidate's value from t verified shares, or null if it has fewer. */
   private Opened open(Candidate c, Map<String, String> misbehaving) {
     if (c.body.getTombstone()) {
-      return new Opened(new byte[0], List.of());
+      return new Opened(new byte[0], List.of(), 0, null);
     }
     if (c.body.getN() != servers.size() || c.body.getT() != quorums.t()) {
       return null; // split for another grid: not readable here
     }
-    Commitments commitments;
+    Commitments signed;
     try {
-      commitments = Commitments.decode(c.body.getCommitments().toByteArray());
+      signed = Commitments.decode(c.body.getCommitments().toByteArray());
     } catch (IllegalArgumentException e) {
       return null;
     }
+    // Shares from different sharings (before and after a share refresh) never combine: take t
+    // that verify against one commitment vector, newest sharing first. Any vector will do if it
+    // commits to the writer's secret (the signed C_0 and t): t shares on it interpolate to that
+    // secret, so a liar can make a read fail, never return another value.
+    Map<ByteString, List<Integer>> sharings = new TreeMap<>((a, b) -> 0 != Long.compare(
+        epochOf(c, b), epochOf(c, a)) ? Long.compare(epochOf(c, b), epochOf(c, a))
+        : ByteString.unsignedLexicographicalComparator().compare(a, b));
+    c.shares.keySet().forEach(server -> sharings.computeIfAbsent(
+        c.shareCommitments.get(server), k -> new ArrayList<>()).add(server));
     List<Share> valid = new ArrayList<>();
-    for (Map.Entry<Integer, ByteString> e : c.shares.entrySet()) {
+    Commitments commitments = signed;
+    long epoch = 0;
+    for (Map.Entry<ByteString, List<Integer>> sharing : sharings.entrySet()) {
+      valid.forEach(Share::destroy);
+      valid.clear();
+      if (sharing.getKey().isEmpty()) {
+        commitments = signed;
+        epoch = 0;
+      } else {
+        epoch = c.shareEpochs.get(sharing.getValue().get(0));
+        try {
+          commitments = Commitments.decode(sharing.getKey().toByteArray());
+        } catch (IllegalArgumentException e) {
+          commitments = null;
+        }
+        if (commitments == null || !signed.sharesSecretWith(commitments)) {
+          for (Integer server : sharing.getValue()) {
+            misbehaving.put(servers.get(server).id(), "sent share commitments that do not commit"
+                + " to the writer's secret (version " + Versions.show(c.body.getVersion()) + ")");
+          }
+          continue;
+        }
+      }
+      collectValid(c, sharing.getValue(), commitments, valid, misbehaving);
       if (valid.size() == quorums.t()) {
         break;
-      }
-      String id = servers.get(e.getKey()).id();
-      Share share;
-      byte[] y = e.getValue().toByteArray();
-      try {
-        share = Share.of(e.getKey() + 1, y);
-      } catch (IllegalArgumentException ex) {
-        misbehaving.put(id, "sent a share that is not a field element");
-        continue;
-      } finally {
-        Arrays.fill(y, (byte) 0);
-      }
-      if (vss.verify(share, commitments)) {
-        valid.add(share);
-      } else {
-        share.destroy();
-        misbehaving.put(id, "sent a share that fails its commitments (version "
-            + Versions.show(c.body.getVersion()) + ")");
       }
     }
     if (valid.size() < quorums.t()) {
@@ -675,7 +716,7 @@ public final class KeystoreClient implements AutoCloseable {
         try {
           byte[] value = Envelope.open(dataKey, ct,
               associatedData(c.body.getKey(), c.body.getVersion()));
-          return new Opened(value, valid);
+          return new Opened(value, valid, epoch, commitments);
         } catch (EnvelopeException e) {
           // The signed hash matched, so the writer sealed it with another key: a faulty writer.
           misbehaving.put("writer " + c.body.getVersion().getClientId(),
@@ -689,22 +730,74 @@ public final class KeystoreClient implements AutoCloseable {
     }
   }
 
+  /** The refresh a sharing (its commitments as sent, empty: the writer's) comes from. */
+  private static long epochOf(Candidate c, ByteString sharing) {
+    if (sharing.isEmpty()) {
+      return 0;
+    }
+    for (Map.Entry<Integer, ByteString> e : c.shareCommitments.entrySet()) {
+      if (e.getValue().equals(sharing)) {
+        return c.shareEpochs.get(e.getKey());
+      }
+    }
+    return 0;
+  }
+
+  /** Adds the shares of {@code holders} that verify against {@code commitments}, up to t. */
+  private void collectValid(Candidate c, List<Integer> holders, Commitments commitments,
+      List<Share> valid, Map<String, String> misbehaving) {
+    for (Integer server : holders) {
+      if (valid.size() == quorums.t()) {
+        return;
+      }
+      String id = servers.get(server).id();
+      Share share;
+      byte[] y = c.shares.get(server).toByteArray();
+      try {
+        share = Share.of(server + 1, y);
+      } catch (IllegalArgumentException ex) {
+        misbehaving.put(id, "sent a share that is not a field element");
+        continue;
+      } finally {
+        Arrays.fill(y, (byte) 0);
+      }
+      if (vss.verify(share, commitments)) {
+        valid.add(share);
+      } else {
+        share.destroy();
+        misbehaving.put(id, "sent a share that fails its commitments (version "
+            + Versions.show(c.body.getVersion()) + ")");
+      }
+    }
+  }
+
   /**
    * Makes the version read held by a whole quorum before the read returns (atomic reads): the
    * servers that answered without it get the record and their share, interpolated from t valid
-   * shares, until holders and acknowledgers together contain a quorum.
+   * shares, until holders and acknowledgers together contain a quorum. A holder counts only with
+   * a share of the sharing the read opened: one whose share an unfinished share refresh dropped,
+   * or left on the sharing before it, gets the opened sharing's share.
    */
-  private void writeBack(String key, Candidate c, List<Share> valid, java.util.Set<Integer>
+  private void writeBack(String key, Candidate c, Opened opened, java.util.Set<Integer>
       answered, long until, Map<String, String> misbehaving) throws KeystoreException {
+    List<Share> valid = opened.shares();
     BitSet holders = new BitSet();
+    ByteString sharing = ByteString.EMPTY;
     if (c.body.getTombstone()) {
       holders.or(c.holders);
     } else {
       for (Share s : valid) {
         holders.set(s.x() - 1);
       }
-      // Holders whose shares were not checked (beyond the first t) hold it too if they sent one.
-      c.shares.keySet().forEach(holders::set);
+      sharing = opened.epoch() == 0 ? ByteString.EMPTY
+          : ByteString.copyFrom(opened.commitments().encode());
+      // Holders whose shares were not checked (beyond the first t) hold it too if they sent one
+      // of the same sharing.
+      for (Map.Entry<Integer, ByteString> e : c.shareCommitments.entrySet()) {
+        if (e.getValue().equals(sharing)) {
+          holders.set(e.getKey());
+        }
+      }
     }
     try {
       if (quorums.containsQuorum(holders)) {
@@ -729,7 +822,8 @@ public final class KeystoreClient implements AutoCloseable {
             .setWriteBack(WriteBackOp.newBuilder().setRecordSha256(ByteString.copyFrom(recordHash)))
             .build();
         WriteBackRequest.Builder request = WriteBackRequest.newBuilder()
-            .setRecord(full).setShare(share);
+            .setRecord(full).setShare(share).setShareEpoch(opened.epoch())
+            .setShareCommitments(sharing);
         int s = server;
         call(acks, server, i -> Futures.transformAsync(authenticate(i, body, until), a ->
             checked(stubs.get(i).withDeadlineAfter(remaining(until), TimeUnit.NANOSECONDS)

@@ -100,6 +100,9 @@ public final class AdminAgreement implements AutoCloseable {
       new LinkedHashMap<>();
   /** Slots after which every server proposes a request, not only its first proposer. */
   private final long fallbackSlots;
+  private final TransportSecurity security;
+  /** Runs the share refreshes that admin actions start (set once, before connecting). */
+  private volatile ShareRefresher refresher;
 
   /** A request waiting here: since which slot, and which server proposes it first. */
   private static final class Pending {
@@ -148,6 +151,9 @@ public final class AdminAgreement implements AutoCloseable {
     // Long enough that a correct first proposer under load is not duplicated n times (which
     // would load it more), short enough that a faulty one delays a request by about a second.
     this.fallbackSlots = f + 3 + Math.max(1, TimeUnit.SECONDS.toNanos(1) / roundNanos);
+    this.security = security;
+    // A refresh runs until its last voting slot closes; the ledger refuses another before that.
+    ledger.refreshGap(Duration.ofNanos(roundNanos * (ShareRefresher.VOTE_SLOTS + f + 3)));
     replay();
     publish.accept(ledger.policy());
     this.node = AgreementNode.embedded(self, key, roundNanos, clockNanos, security);
@@ -168,6 +174,28 @@ public final class AdminAgreement implements AutoCloseable {
   /** Connects to every server (index order; this one's own entry is ignored). */
   void connect(List<InetSocketAddress> servers) {
     node.connect(servers);
+    ShareRefresher r = refresher;
+    if (r != null) {
+      r.connect(servers, security);
+    }
+  }
+
+  /** Lets {@code r} run the share refreshes decided here from now on. */
+  void useRefresher(ShareRefresher r) {
+    synchronized (this) {
+      r.replayed(ledger.refreshes());
+    }
+    this.refresher = r;
+  }
+
+  /** The share refresher (the key server sets one before it serves). */
+  ShareRefresher refresher() {
+    ShareRefresher r = refresher;
+    if (r == null) {
+      throw new Rejection(io.grpc.Status.Code.FAILED_PRECONDITION,
+          "this server runs no share refresh");
+    }
+    return r;
   }
 
   /**
@@ -217,10 +245,14 @@ public final class AdminAgreement implements AutoCloseable {
   }
 
   private synchronized void propose(long slot) {
-    if (pending.isEmpty()) {
+    ShareRefresher r = refresher;
+    Optional<dev.meridian.proto.v1.RefreshVote> vote =
+        r == null ? Optional.empty() : r.voteFor(slot);
+    if (pending.isEmpty() && vote.isEmpty()) {
       return;
     }
     AdminBatch.Builder batch = AdminBatch.newBuilder();
+    vote.ifPresent(batch::addVotes);
     int bytes = 0;
     List<Pending> chosen = new ArrayList<>();
     for (Pending p : pending.values()) {
@@ -237,7 +269,7 @@ public final class AdminAgreement implements AutoCloseable {
       chosen.add(p);
       bytes += size;
     }
-    if (batch.getRequestsCount() == 0) {
+    if (batch.getRequestsCount() == 0 && batch.getVotesCount() == 0) {
       return;
     }
     chosen.forEach(p -> p.proposedIn = slot);
@@ -308,14 +340,16 @@ public final class AdminAgreement implements AutoCloseable {
     if (decided == null) {
       return;
     }
-    List<Decision> inOrder;
+    List<Map.Entry<Integer, Decision>> inOrder;
     synchronized (decided) {
-      inOrder = new ArrayList<>(decided.values());
+      inOrder = new ArrayList<>(decided.entrySet());
     }
+    ShareRefresher refreshes = refresher;
     long slotMillis = Math.floorDiv(slot * roundNanos, 1_000_000L);
     synchronized (this) {
       AccessPolicy before = ledger.policy();
-      for (Decision d : inOrder) {
+      for (Map.Entry<Integer, Decision> sent : inOrder) {
+        Decision d = sent.getValue();
         if (d.value().isEmpty()) {
           continue;
         }
@@ -334,7 +368,17 @@ public final class AdminAgreement implements AutoCloseable {
           timer.shutdown();
           return;
         }
+        long refreshesBefore = ledger.refreshes();
         List<AdminLedger.Outcome> outcomes = ledger.apply(slotMillis, batch.getRequestsList());
+        if (refreshes != null) {
+          if (ledger.refreshes() != refreshesBefore) {
+            refreshes.start(ledger.refreshes(), slot);
+            scheduleClose(slot + ShareRefresher.VOTE_SLOTS); // applies then, even if idle
+          }
+          for (dev.meridian.proto.v1.RefreshVote vote : batch.getVotesList()) {
+            refreshes.decided(slot, sent.getKey(), vote);
+          }
+        }
         for (int i = 0; i < outcomes.size(); i++) {
           onDecided.accept(batch.getRequests(i), outcomes.get(i));
         }
@@ -348,6 +392,9 @@ public final class AdminAgreement implements AutoCloseable {
       }
       if (!ledger.policy().equals(before)) {
         publish.accept(ledger.policy());
+      }
+      if (refreshes != null) {
+        refreshes.slotClosed(slot);
       }
       // Requests we proposed in this slot and still hold were not decided (⊥ here): proposed
       // again. One that never gets through is refused as stale once its window has passed.
@@ -587,6 +634,10 @@ public final class AdminAgreement implements AutoCloseable {
   public void close() {
     timer.shutdownNow();
     node.close();
+    ShareRefresher r = refresher;
+    if (r != null) {
+      r.close();
+    }
     synchronized (this) {
       waiters.values().forEach(list -> list.forEach(w -> w.completeExceptionally(
           Rejection.unavailable("the server is shutting down"))));

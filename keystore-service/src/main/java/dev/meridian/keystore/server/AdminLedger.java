@@ -31,7 +31,10 @@ import java.util.Objects;
  * MAC; its Ed25519 signature verifies under its client's registered key; its timestamp is within
  * the freshness window of the slot's start; its nonce is new; the change names a known client and
  * a valid prefix; and the requester administers that prefix under the policy in force just
- * before it. Not thread-safe: one runtime thread feeds it.
+ * before it. A share refresh ({@code RefreshOp}) needs the admin right on every key (prefix
+ * "") and is refused while the previous one may still run ({@link #refreshGap}); the ledger only
+ * counts refreshes ({@link #refreshes()}), the runtime runs them. Not thread-safe: one runtime
+ * thread feeds it.
  */
 public final class AdminLedger {
   /** One request's fate. */
@@ -62,6 +65,9 @@ public final class AdminLedger {
   private final long windowMillis;
   private AccessPolicy policy;
   private long sequence;
+  private long refreshes;
+  private long lastRefreshSlotMillis = Long.MIN_VALUE;
+  private long refreshGapMillis;
   private final Map<String, Boolean> verifiedRequests = java.util.Collections.synchronizedMap(
       new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -105,7 +111,22 @@ public final class AdminLedger {
 
   /** A ledger in this one's starting state (to replay a log from the beginning). */
   public AdminLedger fresh() {
-    return new AdminLedger(initial, clients, Duration.ofMillis(windowMillis));
+    AdminLedger fresh = new AdminLedger(initial, clients, Duration.ofMillis(windowMillis));
+    fresh.refreshGapMillis = refreshGapMillis;
+    return fresh;
+  }
+
+  /**
+   * How long after one share refresh was decided another is refused (the first one's voting
+   * time); set once, before the first request is applied.
+   */
+  void refreshGap(Duration gap) {
+    this.refreshGapMillis = gap.toMillis();
+  }
+
+  /** Share refreshes decided so far: the number of the latest, 0 if none. */
+  public long refreshes() {
+    return refreshes;
   }
 
   /** The policy in force. */
@@ -174,6 +195,20 @@ public final class AdminLedger {
       return "already decided (a replay, or the same request proposed twice)";
     }
     AdminOp op = body.getAdmin();
+    if (op.hasRefresh()) {
+      if (!policy.mayAdminister(body.getClientId(), "")) {
+        return "client " + body.getClientId() + " does not administer every key (prefix \"\"),"
+            + " which a share refresh needs";
+      }
+      if (lastRefreshSlotMillis != Long.MIN_VALUE
+          && slotMillis - lastRefreshSlotMillis < refreshGapMillis) {
+        return "a share refresh is already running (refresh " + refreshes + ", decided "
+            + (slotMillis - lastRefreshSlotMillis) + " ms before this one)";
+      }
+      refreshes++;
+      lastRefreshSlotMillis = slotMillis;
+      return null;
+    }
     boolean grant = op.hasGrant();
     if (!grant && !op.hasRevoke()) {
       return "the admin op names no action";

@@ -178,6 +178,9 @@ public final class KeyServer implements AutoCloseable {
         audit.close();
         throw new IOException("server " + config.serverId() + ": " + e.getMessage(), e);
       }
+      agreement.useRefresher(new ShareRefresher(config.index(), config.serverIds(),
+          config.signingKey(), admin.serverKeys(), config.quorums().f(), core,
+          admin.roundLength().toMillis()));
       core.useAdmin(agreement);
     }
     HealthStatusManager health = new HealthStatusManager();

@@ -8,6 +8,7 @@ import dev.meridian.keystore.crypto.SessionCrypto;
 import dev.meridian.keystore.crypto.VerifyingKey;
 import dev.meridian.keystore.shamir.Commitments;
 import dev.meridian.keystore.shamir.FeldmanVss;
+import dev.meridian.keystore.shamir.NextEpoch;
 import dev.meridian.keystore.shamir.Share;
 import dev.meridian.keystore.store.Bytes;
 import dev.meridian.keystore.server.ServerMetrics.Operation;
@@ -256,7 +257,7 @@ public final class KeyServerCore {
     return audited(Operation.WRITE.label(), body.getVersion().getClientId(), body.getKey(),
         body.getVersion(), () -> {
           ValidRecord record = validate(request.getRecord(), false);
-          Share share = checkShare(record, request.getShare());
+          Share share = checkShare(record, record.commitments(), request.getShare());
           return store(record, share, null);
         });
   }
@@ -273,7 +274,7 @@ public final class KeyServerCore {
       throw Rejection.denied("client " + body.getClientId() + " sent a record of client "
           + record.body.getVersion().getClientId() + " as its own write");
     }
-    Share share = checkShare(record, request.getShare());
+    Share share = checkShare(record, record.commitments(), request.getShare());
     return store(record, share, auth.sessionKey());
   }
 
@@ -344,8 +345,29 @@ public final class KeyServerCore {
     if (!policy.allows(client, AccessPolicy.Right.READ, record.key())) {
       checkAllowed(client, AccessPolicy.Right.WRITE, record.key());
     }
-    Share share = checkShare(record, request.getShare());
-    return store(record, share, auth.sessionKey());
+    // A share taken from a refreshed sharing comes with that sharing's commitments: they must
+    // commit to the record's secret (same C_0 and t), and the share must verify against them.
+    long shareEpoch = request.getShareEpoch();
+    Commitments against = record.commitments();
+    if (shareEpoch != 0 && against != null) {
+      Commitments moved;
+      try {
+        moved = Commitments.decode(request.getShareCommitments().toByteArray());
+      } catch (IllegalArgumentException e) {
+        throw Rejection.invalid("write-back share_commitments of " + record.key() + " are bad: "
+            + e.getMessage());
+      }
+      if (!against.sharesSecretWith(moved)) {
+        throw Rejection.badShare("write-back share_commitments of " + record.key() + " do not"
+            + " commit to the record's secret (their C_0 or t differ from the record's)");
+      }
+      against = moved;
+    } else if (!request.getShareCommitments().isEmpty()) {
+      throw Rejection.invalid("write-back share_commitments given with share_epoch 0");
+    }
+    Share share = checkShare(record, against, request.getShare());
+    return store(record, share, shareEpoch, shareEpoch == 0 ? null : against,
+        auth.sessionKey());
   }
 
   // ---------------------------------------------------------------- complete
@@ -412,7 +434,8 @@ public final class KeyServerCore {
           .setServerId(config.serverId())
           .setNonce(body.getNonce())
           .setTimeMillis(clockMillis.getAsLong())
-          .setAuditFailures(audit.failures());
+          .setAuditFailures(audit.failures())
+          .setShareRefreshes(refreshesApplied);
       for (Operation op : Operation.values()) {
         ServerMetrics.OperationStats figures = snapshot.operations().get(op);
         stats.addOperations(OperationStats.newBuilder()
@@ -491,6 +514,9 @@ public final class KeyServerCore {
             + change.getRight().name().replace("ACL_RIGHT_", "").toLowerCase(java.util.Locale.ROOT)
             + (body.getAdmin().hasGrant() ? " to " : " from ") + change.getClientId();
         prefix = change.getKeyPrefix();
+      } else if (body.getAdmin().hasRefresh()) {
+        op = "refresh shares";
+        prefix = "";
       }
     } catch (InvalidProtocolBufferException e) {
       // recorded as unparsable: the ledger refused it for that
@@ -603,7 +629,7 @@ public final class KeyServerCore {
     return new ValidRecord(signed, body, commitments);
   }
 
-  private Share checkShare(ValidRecord record, ByteString y) {
+  private Share checkShare(ValidRecord record, Commitments against, ByteString y) {
     if (record.body.getTombstone()) {
       if (!y.isEmpty()) {
         throw Rejection.invalid("a tombstone carries no share");
@@ -622,7 +648,7 @@ public final class KeyServerCore {
     } finally {
       java.util.Arrays.fill(bytes, (byte) 0);
     }
-    if (!vss.verify(share, record.commitments())) {
+    if (!vss.verify(share, against)) {
       share.destroy();
       throw Rejection.badShare("share for server " + config.serverId() + " (x = "
           + config.shareX() + ") does not match the commitments of " + record.key() + " version "
@@ -662,12 +688,26 @@ public final class KeyServerCore {
   // ---------------------------------------------------------------- storage
 
   private StoreAck store(ValidRecord record, Share share, byte[] sessionKey) {
+    return store(record, share, 0, null, sessionKey);
+  }
+
+  /**
+   * Stores the record with this server's share of it, made by refresh {@code shareEpoch} (0: as
+   * the writer dealt it) and verifying against {@code shareCommitments} (null at epoch 0). A
+   * version held already keeps its share unless it has none (lost in a refresh) or an older one.
+   */
+  private StoreAck store(ValidRecord record, Share share, long shareEpoch,
+      Commitments shareCommitments, byte[] sessionKey) {
     String key = record.key();
     Version version = record.body.getVersion();
-    StoredVersion stored = StoredVersion.newBuilder()
+    StoredVersion.Builder builder = StoredVersion.newBuilder()
         .setRecord(record.signed)
         .setShare(share == null ? ByteString.EMPTY : ByteString.copyFrom(share.yBytes()))
-        .build();
+        .setShareEpoch(share == null ? 0 : shareEpoch);
+    if (share != null && shareCommitments != null) {
+      builder.setShareCommitments(ByteString.copyFrom(shareCommitments.encode()));
+    }
+    StoredVersion stored = builder.build();
     if (share != null) {
       share.destroy();
     }
@@ -686,6 +726,9 @@ public final class KeyServerCore {
           if (!same.getRecord().getBody().equals(record.signed.getBody())) {
             throw new Rejection(Status.Code.ALREADY_EXISTS, "server " + config.serverId()
                 + " holds a different record for " + key + " version " + Versions.show(version));
+          }
+          if (share != null && (same.getShare().isEmpty() || same.getShareEpoch() < shareEpoch)) {
+            replaceHeld(key, version, stored); // a newer share than the one held, or the first
           }
         } else {
           if (held.size() >= config.maxVersionsPerKey()) {
@@ -715,6 +758,144 @@ public final class KeyServerCore {
       reply.setSignature(ByteString.copyFrom(config.signingKey().sign(ackBytes)));
     }
     return reply.build();
+  }
+
+  // ---------------------------------------------------------------- share refresh
+
+  private volatile long refreshesApplied;
+
+  /**
+   * Takes another server's dealing for a share refresh (the {@code RefreshDeal} rpc): signed by
+   * that server and addressed here, or refused.
+   */
+  public dev.meridian.proto.v1.RefreshDealAck refreshDeal(
+      dev.meridian.proto.v1.RefreshDealing dealing) {
+    AdminAgreement agreement = admin;
+    if (agreement == null) {
+      throw new Rejection(Status.Code.FAILED_PRECONDITION, "server " + config.serverId()
+          + " runs no admin agreement, so no share refresh");
+    }
+    return agreement.refresher().receive(dealing);
+  }
+
+  /** This server's share refresher (tests make it cheat). */
+  ShareRefresher refresher() {
+    AdminAgreement agreement = admin;
+    if (agreement == null) {
+      throw new IllegalStateException("server " + config.serverId() + " runs no admin agreement");
+    }
+    return agreement.refresher();
+  }
+
+  /** The number of the last share refresh applied here (0: none since this server started). */
+  public long refreshesApplied() {
+    return refreshesApplied;
+  }
+
+  void refreshApplied(long epoch, int refreshed, int dropped) {
+    refreshesApplied = epoch;
+    try {
+      audit.adminAction(new AuditLog.Event(clockMillis.getAsLong(), config.serverId(),
+          config.serverId(), "apply share refresh " + epoch, "", null,
+          AuditLog.Decision.ALLOWED, "ok", refreshed + " shares refreshed, " + dropped
+              + " dropped"));
+    } catch (AuditException e) {
+      // counted by the log; the refresh stands
+    }
+  }
+
+  /** A version this server holds a share of: what a refresh deals for and refreshes. */
+  record HeldShare(String key, Version version, long shareEpoch, Commitments commitments) {}
+
+  /** What this server stores for {@code key}, oldest version first (for tests and tools). */
+  List<StoredVersion> stored(String key) {
+    synchronized (lockFor(key)) {
+      return versions(key).stream().map(Held::stored).toList();
+    }
+  }
+
+  /** Every version this server holds a share of (tombstones and lost shares left out). */
+  List<HeldShare> heldShares() {
+    List<HeldShare> out = new ArrayList<>();
+    try {
+      for (Map.Entry<Bytes, byte[]> e : store.scan(Bytes.of(VERSIONS_TAG))) {
+        StoredVersion stored = StoredVersion.parseFrom(e.getValue());
+        if (stored.getShare().isEmpty()) {
+          continue;
+        }
+        RecordBody body = RecordBody.parseFrom(stored.getRecord().getBody());
+        out.add(new HeldShare(body.getKey(), body.getVersion(), stored.getShareEpoch(),
+            shareCommitments(stored, body)));
+      }
+    } catch (StoreException | InvalidProtocolBufferException e) {
+      throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
+          + " could not read its store for a share refresh");
+    }
+    return out;
+  }
+
+  /** What the stored share verifies against: the record's commitments, or its refresh's. */
+  private static Commitments shareCommitments(StoredVersion stored, RecordBody body) {
+    return Commitments.decode((stored.getShareEpoch() == 0 ? body.getCommitments()
+        : stored.getShareCommitments()).toByteArray());
+  }
+
+  /** What became of one held share in a refresh. */
+  enum RefreshResult { REFRESHED, DROPPED, GONE }
+
+  /**
+   * Replaces this server's share of {@code key} {@code version}, if it is still the one of
+   * epoch {@code fromEpoch}, by {@code next} applied to it and its commitments; the old share is
+   * overwritten in the store. If {@code next} throws {@link IllegalArgumentException} (a
+   * contribution missing or bad), the share is dropped instead: kept, it would still combine
+   * with other servers' old shares, which the refresh exists to prevent; a reader's write-back
+   * restores it. GONE if the version or that share is no longer held.
+   */
+  RefreshResult refreshShare(String key, Version version, long fromEpoch,
+      java.util.function.BiFunction<Share, Commitments, NextEpoch> next) {
+    synchronized (lockFor(key)) {
+      StoredVersion held = null;
+      for (Held h : versions(key)) {
+        if (Versions.ORDER.compare(h.version(), version) == 0) {
+          held = h.stored();
+        }
+      }
+      if (held == null || held.getShare().isEmpty() || held.getShareEpoch() != fromEpoch) {
+        return RefreshResult.GONE;
+      }
+      StoredVersion.Builder replaced = held.toBuilder().setShareEpoch(fromEpoch + 1);
+      byte[] y = held.getShare().toByteArray();
+      RefreshResult result;
+      try {
+        RecordBody body = RecordBody.parseFrom(held.getRecord().getBody());
+        NextEpoch moved = next.apply(Share.of(config.shareX(), y, fromEpoch),
+            shareCommitments(held, body));
+        byte[] newY = moved.share().yBytes();
+        replaced.setShare(ByteString.copyFrom(newY))
+            .setShareCommitments(ByteString.copyFrom(moved.commitments().encode()));
+        java.util.Arrays.fill(newY, (byte) 0);
+        moved.destroy();
+        result = RefreshResult.REFRESHED;
+      } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+        replaced.setShare(ByteString.EMPTY).clearShareCommitments();
+        result = RefreshResult.DROPPED;
+      } finally {
+        java.util.Arrays.fill(y, (byte) 0);
+      }
+      replaceHeld(key, version, replaced.build());
+      return result;
+    }
+  }
+
+  /** Overwrites a held version (store first, then cache). Call under the key's lock. */
+  private void replaceHeld(String key, Version version, StoredVersion stored) {
+    write(Map.of(versionKey(key, version), stored.toByteArray()), List.of());
+    KeyState state = state(key);
+    List<Held> now = new ArrayList<>();
+    for (Held h : state.versions()) {
+      now.add(Versions.ORDER.compare(h.version(), version) == 0 ? new Held(version, stored) : h);
+    }
+    cached.put(key, new KeyState(List.copyOf(now), state.complete()));
   }
 
   private boolean markComplete(String key, Version version) {

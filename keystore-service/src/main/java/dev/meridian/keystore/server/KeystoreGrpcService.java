@@ -87,6 +87,12 @@ public final class KeystoreGrpcService extends KeystoreGrpc.KeystoreImplBase {
     answer(Operation.STATS, request, core::stats, reply);
   }
 
+  @Override
+  public void refreshDeal(dev.meridian.proto.v1.RefreshDealing request,
+      StreamObserver<dev.meridian.proto.v1.RefreshDealAck> reply) {
+    answer(Operation.ADMIN, request, core::refreshDeal, reply);
+  }
+
   private <Q, A> void answer(Operation op, Q request, Function<Q, A> handler,
       StreamObserver<A> reply) {
     ServerMetrics metrics = core.metrics();

@@ -130,6 +130,16 @@ public final class Commitments {
     return value;
   }
 
+  /**
+   * Whether {@code other} commits to the same secret with the same threshold: equal C_0 = s·G
+   * and as many points. A share refresh keeps C_0 and moves the other points, so t shares that
+   * verify against either vector interpolate to the same secret (C_0 fixes s: interpolating t
+   * points of a committed polynomial at 0 gives the value whose multiple of G is C_0).
+   */
+  public boolean sharesSecretWith(Commitments other) {
+    return other.points.length == points.length && points[0].equals(other.points[0]);
+  }
+
   /** C_j, normalized; not a copy (BouncyCastle points are immutable). */
   ECPoint point(int j) {
     return points[j];
