@@ -64,10 +64,11 @@ public final class AgreementBench {
   /**
    * Admin actions: closed-loop clients by n, as many as keep the two cores short of saturation.
    * Agreement needs its rounds on time: with 64 clients at n = 16 the CPU saturated, round
-   * messages came late, and the servers ended with different policies.
+   * messages came late, and the servers ended with different policies. To try others: {@code
+   * -Dmeridian.bench.admin-clients.9=N} (and {@code .16}).
    */
   private static int adminClients(int n) {
-    return n <= 9 ? 48 : 16;
+    return Integer.getInteger("meridian.bench.admin-clients." + n, n <= 9 ? 48 : 16);
   }
   private static final java.time.Duration ADMIN_ROUND = java.time.Duration.ofMillis(100);
 

@@ -1196,8 +1196,8 @@ public final class KeystoreClient implements AutoCloseable {
     /**
      * Deadline of an admin action ({@link KeystoreClient#grant}, {@link KeystoreClient#revoke};
      * default 30 s), in (0, 10 min]. Separate from {@link #deadline} because an action waits for the servers' agreement: with
-     * rounds of Δ it takes about 4.5·Δ, and about 8.5·Δ when the server first chosen to propose
-     * it is down (4.3 s with the default Δ = 500 ms).
+     * rounds of Δ it takes about (f + 3.5)·Δ, and f + 3 slots more for each faulty
+     * server whose turn it was to propose it (4.25 s at f = 1 with the default Δ = 500 ms).
      */
     public Builder adminDeadline(Duration deadline) {
       if (deadline == null || deadline.isNegative() || deadline.isZero()

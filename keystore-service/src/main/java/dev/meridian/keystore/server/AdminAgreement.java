@@ -50,7 +50,10 @@ import java.util.logging.Logger;
  * k starts at k·Δ. In each slot every server may broadcast (Dolev–Strong, f + 1 rounds) one
  * batch of the admin requests clients sent it; the instance of slot k and sender s is known to
  * every server from its id alone, so servers join instances when their first message arrives and
- * idle slots cost nothing. Slot k's instances all decide by k·Δ + (f + 1)·Δ; half a round later
+ * idle slots cost nothing. Who proposes a request is fixed by the request itself ({@link
+ * #proposerOf}): the leader of its window, so all requests of one slot usually travel in one
+ * batch, and a faulty leader only delays them by one window of f + 3 slots to the next leader.
+ * Slot k's instances all decide by k·Δ + (f + 1)·Δ; half a round later
  * each server feeds the decided batches of slot k to its ledger in sender order. Agreement gives
  * every correct server the same batches, and the ledger is deterministic, so correct servers
  * apply the same actions in the same order and hold the same policy. Reads and writes never wait
@@ -98,23 +101,19 @@ public final class AdminAgreement implements AutoCloseable {
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private final Map<String, List<CompletableFuture<AdminLedger.Outcome>>> waiters =
       new LinkedHashMap<>();
-  /** Slots after which every server proposes a request, not only its first proposer. */
-  private final long fallbackSlots;
   private final TransportSecurity security;
   /** Runs the share refreshes that admin actions start (set once, before connecting). */
   private volatile ShareRefresher refresher;
 
-  /** A request waiting here: since which slot, and which server proposes it first. */
+  /** A request waiting here, and the slot of the timestamp its client signed. */
   private static final class Pending {
     final SignedRequest request;
-    final long since;
-    final int proposer;
+    final long signedSlot;
     long proposedIn = -1; // the open slot it is proposed in here, or -1
 
-    Pending(SignedRequest request, long since, int proposer) {
+    Pending(SignedRequest request, long signedSlot) {
       this.request = request;
-      this.since = since;
-      this.proposer = proposer;
+      this.signedSlot = signedSlot;
     }
   }
   /** Warnings about late messages: a few, not one per message. */
@@ -148,9 +147,6 @@ public final class AdminAgreement implements AutoCloseable {
     this.store = store;
     this.publish = publish;
     this.onDecided = decided;
-    // Long enough that a correct first proposer under load is not duplicated n times (which
-    // would load it more), short enough that a faulty one delays a request by about a second.
-    this.fallbackSlots = f + 3 + Math.max(1, TimeUnit.SECONDS.toNanos(1) / roundNanos);
     this.security = security;
     // A refresh runs until its last voting slot closes; the ledger refuses another before that.
     ledger.refreshGap(Duration.ofNanos(roundNanos * (ShareRefresher.VOTE_SLOTS + f + 3)));
@@ -209,8 +205,7 @@ public final class AdminAgreement implements AutoCloseable {
       throw Rejection.exhausted(MAX_PENDING + " admin requests are already waiting at this server");
     }
     ledger.alreadyVerified(request); // the core authenticated it just now
-    pending.putIfAbsent(id, new Pending(request, Math.floorDiv(clockNanos.getAsLong(), roundNanos),
-        Math.floorMod(ByteBuffer.wrap(hash).getInt(), serverKeys.size())));
+    pending.putIfAbsent(id, new Pending(request, signedSlot(request)));
     CompletableFuture<AdminLedger.Outcome> outcome = new CompletableFuture<>();
     waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(outcome);
     return outcome;
@@ -256,9 +251,7 @@ public final class AdminAgreement implements AutoCloseable {
     int bytes = 0;
     List<Pending> chosen = new ArrayList<>();
     for (Pending p : pending.values()) {
-      // Each request has one first proposer (by its hash), so n servers do not all broadcast
-      // the same batch; if that one is faulty or slow, everyone proposes it some slots later.
-      if (p.proposedIn >= 0 || (p.proposer != self && slot < p.since + fallbackSlots)) {
+      if (p.proposedIn >= 0 || proposerOf(p.signedSlot, slot, f, serverKeys.size()) != self) {
         continue;
       }
       int size = p.request.getSerializedSize() + 8;
@@ -276,6 +269,35 @@ public final class AdminAgreement implements AutoCloseable {
     scheduleClose(slot);
     node.join(config(slot, self), slot * roundNanos, Value.of(batch.build().toByteArray()))
         .thenAccept(d -> record(slot, self, d));
+  }
+
+  /**
+   * The server that proposes, in {@code slot}, a request whose client signed a timestamp in slot
+   * σ, or -1 before its first window. Windows of f + 3 slots start at σ + 2 (the first slot
+   * whose proposing tick comes after the request reached the servers); the k-th is led by server
+   * (σ + k) mod n. Every server computes the same from the signed bytes, so requests signed in
+   * one slot share one leader and one batch; up to f faulty leaders delay a request by at most
+   * f windows. A batch proposed in slot s is applied at (s + f + 1.5)·Δ and the next window's
+   * first proposing tick is at (s + f + 2)·Δ, so a correct leader's requests are gone before
+   * the next leader would take them over.
+   */
+  static long proposerOf(long signedSlot, long slot, int f, int n) {
+    long first = signedSlot + 2;
+    if (slot < first) {
+      return -1;
+    }
+    long window = (slot - first) / (f + 3);
+    return Math.floorMod(signedSlot + window, (long) n);
+  }
+
+  /** The slot of the timestamp the request's client signed (the core parsed it already). */
+  private long signedSlot(SignedRequest request) {
+    try {
+      long millis = RequestBody.parseFrom(request.getBody()).getTimestampMillis();
+      return Math.floorDiv(Math.multiplyExact(millis, 1_000_000L), roundNanos);
+    } catch (InvalidProtocolBufferException | ArithmeticException e) {
+      return Math.floorDiv(clockNanos.getAsLong(), roundNanos); // cannot happen after the core
+    }
   }
 
   private Optional<AgreementNode.Joining> lookup(byte[] instance) {
