@@ -993,15 +993,53 @@ public final class KeystoreClient implements AutoCloseable {
         }
         if (status.getCode() == Status.Code.UNAVAILABLE) {
           forgetSession(server); // a restarted server knows none of its old sessions
-          // A server that restarts should be reached by the next call, not after gRPC's
-          // reconnect backoff (which grows to two minutes).
-          channels.get(server).resetConnectBackoff();
+          // A server that restarts should be reached now, not after gRPC's reconnect backoff
+          // (which grows to two minutes): a call on a channel waiting out its backoff fails at
+          // once with the last connection error, even if the server is back. So reconnect and
+          // ask once more; a server really down fails the second call as fast as the first.
+          ManagedChannel channel = channels.get(server);
+          channel.resetConnectBackoff();
+          if (mayRetry) {
+            afterConnectAttempt(channel, connected -> {
+              if (connected) {
+                send(gather, server, send, valid, false);
+              } else {
+                gather.failed(server, status);
+              }
+            });
+            return;
+          }
         }
         gather.failed(server, status);
       }
     }, MoreExecutors.directExecutor());
   }
 
+
+  /**
+   * Tells {@code done} whether {@code channel} connects on its next attempt: true once READY,
+   * false once it fails again (or shuts down). Each step waits for a state change, so it ends
+   * after one connection attempt.
+   */
+  private static void afterConnectAttempt(ManagedChannel channel,
+      java.util.function.Consumer<Boolean> done) {
+    io.grpc.ConnectivityState now = channel.getState(true); // IDLE: start connecting
+    switch (now) {
+      case READY -> done.accept(true);
+      case SHUTDOWN -> done.accept(false);
+      default -> channel.notifyWhenStateChanged(now, () -> {
+        io.grpc.ConnectivityState next = channel.getState(false);
+        if (next == io.grpc.ConnectivityState.READY) {
+          done.accept(true);
+        } else if (now == io.grpc.ConnectivityState.CONNECTING
+            || next == io.grpc.ConnectivityState.SHUTDOWN) {
+          done.accept(false); // the attempt failed
+        } else {
+          afterConnectAttempt(channel, done); // left the backoff: now the attempt itself
+        }
+      });
+    }
+  }
 
   // ---------------------------------------------------------------- signing
 

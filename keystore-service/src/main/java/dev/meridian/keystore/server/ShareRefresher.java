@@ -121,15 +121,15 @@ final class ShareRefresher implements AutoCloseable {
   private static final class Running {
     final long epoch;
     final long slot;
-    final List<KeyServerCore.HeldShare> held;
+    /** Set by the worker when it deals, before it checks any dealing (one worker thread). */
+    volatile List<KeyServerCore.HeldShare> held = List.of();
     final Map<Integer, Received> received = new HashMap<>();
     final Map<Integer, RefreshVote> votes = new TreeMap<>();
     boolean voted;
 
-    Running(long epoch, long slot, List<KeyServerCore.HeldShare> held) {
+    Running(long epoch, long slot) {
       this.epoch = epoch;
       this.slot = slot;
-      this.held = held;
     }
   }
 
@@ -181,22 +181,27 @@ final class ShareRefresher implements AutoCloseable {
       log.log(Level.WARNING, "server {0}: refresh {1} starts while refresh {2} still runs; the"
           + " older one is abandoned", new Object[] {self, epoch, running.epoch});
     }
-    List<KeyServerCore.HeldShare> held = core.heldShares();
-    if (held.size() > MAX_VERSIONS) {
-      held = held.subList(0, MAX_VERSIONS);
-    }
-    Running now = new Running(epoch, slot, List.copyOf(held));
+    Running now = new Running(epoch, slot);
     running = now;
     lastStarted = epoch;
     Map<Integer, RefreshDealingBody> parked = new HashMap<>(early);
     early.clear();
     worker.execute(() -> {
-      deal(now);
+      try {
+        deal(now);
+      } catch (RuntimeException e) {
+        // This server's dealing then reaches no one and does not count; it still votes.
+        log.log(Level.WARNING, "server {0}: could not deal for share refresh {1} ({2})",
+            new Object[] {serverIds.get(self), now.epoch, e.getClass().getName()});
+      }
       parked.forEach((dealer, body) -> accept(now, dealer, body));
     });
   }
 
   private void deal(Running now) {
+    // The store scan runs here, not on the agreement's timer thread that called start().
+    List<KeyServerCore.HeldShare> held = core.heldShares();
+    now.held = List.copyOf(held.size() > MAX_VERSIONS ? held.subList(0, MAX_VERSIONS) : held);
     Map<Integer, RefreshDealingBody.Builder> bodies = new TreeMap<>();
     for (int j = 0; j < serverIds.size(); j++) {
       bodies.put(j, RefreshDealingBody.newBuilder().setDealerId(serverIds.get(self))
