@@ -634,6 +634,10 @@ public final class AdminAgreement implements AutoCloseable {
     if (!ledger.policy().equals(before)) {
       publish.accept(ledger.policy());
     }
+    ShareRefresher r = refresher;
+    if (r != null) {
+      r.replayed(ledger.refreshes()); // refreshes decided while it was away are not run here
+    }
     log.log(Level.INFO, "admin agreement at server {0}: caught up to {1} decided requests from"
         + " the others ({2} were missing{3})", new Object[] {serverIds.get(self), agreed.size(),
             agreed.size() - common, common < mine.size() ? ", and " + (mine.size() - common)

@@ -165,7 +165,7 @@ final class ShareRefresher implements AutoCloseable {
 
   /** After a restart: refreshes {@code 1..refreshes} were decided before (none runs here). */
   synchronized void replayed(long refreshes) {
-    lastStarted = refreshes;
+    lastStarted = Math.max(lastStarted, refreshes);
   }
 
   /** The running refresh's number, or 0 if none runs. */
