@@ -173,6 +173,52 @@ final class ByzantineFaces {
   }
 
   /**
+   * Claims a newer share refresh than anyone: each share it returns is of refresh 7 and verifies
+   * against commitments it shows with it, but those commit to a secret it made up (another C_0).
+   */
+  static final class FakeSharing extends KeystoreGrpc.KeystoreImplBase {
+    private final KeystoreGrpcService honest;
+    private final int x;
+    private final int t;
+
+    FakeSharing(KeyServerCore core) {
+      this.honest = new KeystoreGrpcService(core);
+      this.x = core.config().shareX();
+      this.t = core.config().threshold();
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
+      honest.read(r, new Rewriting<>(o, reply -> {
+        ReadReply.Builder b = reply.toBuilder().clearVersions();
+        for (StoredVersion v : reply.getVersionsList()) {
+          if (v.getShare().isEmpty()) {
+            b.addVersions(v);
+            continue;
+          }
+          // A dealing needs t holders at least: deal to x and the x-coordinates after it.
+          dev.meridian.keystore.shamir.Dealing made = dev.meridian.keystore.shamir.FeldmanVss
+              .secp256k1().deal(t, java.util.stream.IntStream.range(x, x + t).boxed().toList(),
+                  new java.security.SecureRandom());
+          b.addVersions(v.toBuilder().setShare(ByteString.copyFrom(made.shares().get(0)
+              .yBytes())).setShareEpoch(7)
+              .setShareCommitments(ByteString.copyFrom(made.commitments().encode())));
+        }
+        return b.build();
+      }));
+    }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { honest.write(r, o); }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      honest.writeBack(r, o);
+    }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      honest.complete(r, o);
+    }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      honest.openSession(r, o);
+    }
+  }
+
+  /**
    * Returns records whose writer signature is broken (a body byte changed: a newer counter it
    * hopes the client believes) and acknowledgements with a broken signature.
    */

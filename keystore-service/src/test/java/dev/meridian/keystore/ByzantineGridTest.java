@@ -151,6 +151,26 @@ class ByzantineGridTest {
   }
 
   @Test
+  void aServerShowingANewerSharingOfAnotherSecretIsNamedAndIgnored() throws Exception {
+    start(QuorumSystems.gridCr(9, 1), Map.of(0, ByzantineFaces.FakeSharing::new));
+    KeystoreClient alice = client("alice");
+    alice.put("k", utf8("v"));
+    // Its "refresh 7" sharing is tried first, being the newest; it does not commit to the
+    // writer-signed C_0, so the reader names s0 and opens the writer's sharing instead.
+    boolean named = false;
+    for (int i = 0; i < 12 && !named; i++) {
+      ReadResult read = alice.get("k");
+      assertArrayEquals(utf8("v"), read.value());
+      named = read.misbehaving().containsKey("s0");
+      if (named) {
+        assertTrue(read.misbehaving().get("s0").contains("do not commit to the writer's secret"),
+            read.misbehaving().toString());
+      }
+    }
+    assertTrue(named, "server s0 was never caught");
+  }
+
+  @Test
   void fColludingServersPoolingTheirSharesLearnNothing() throws Exception {
     start(QuorumSystems.gridCr(9, 1), Map.of());
     KeystoreClient alice = client("alice");

@@ -666,15 +666,17 @@ public final class KeystoreClient implements AutoCloseable {
     // that verify against one commitment vector, newest sharing first. Any vector will do if it
     // commits to the writer's secret (the signed C_0 and t): t shares on it interpolate to that
     // secret, so a liar can make a read fail, never return another value.
-    Map<ByteString, List<Integer>> sharings = new TreeMap<>((a, b) -> 0 != Long.compare(
-        epochOf(c, b), epochOf(c, a)) ? Long.compare(epochOf(c, b), epochOf(c, a))
-        : ByteString.unsignedLexicographicalComparator().compare(a, b));
-    c.shares.keySet().forEach(server -> sharings.computeIfAbsent(
+    Map<ByteString, List<Integer>> holders = new LinkedHashMap<>();
+    c.shares.keySet().forEach(server -> holders.computeIfAbsent(
         c.shareCommitments.get(server), k -> new ArrayList<>()).add(server));
+    List<Map.Entry<ByteString, List<Integer>>> sharings = new ArrayList<>(holders.entrySet());
+    sharings.sort(java.util.Comparator.comparingLong(
+        (Map.Entry<ByteString, List<Integer>> e) -> c.shareEpochs.get(e.getValue().get(0)))
+        .reversed());
     List<Share> valid = new ArrayList<>();
     Commitments commitments = signed;
     long epoch = 0;
-    for (Map.Entry<ByteString, List<Integer>> sharing : sharings.entrySet()) {
+    for (Map.Entry<ByteString, List<Integer>> sharing : sharings) {
       valid.forEach(Share::destroy);
       valid.clear();
       if (sharing.getKey().isEmpty()) {
@@ -728,19 +730,6 @@ public final class KeystoreClient implements AutoCloseable {
     } finally {
       Arrays.fill(dataKey, (byte) 0);
     }
-  }
-
-  /** The refresh a sharing (its commitments as sent, empty: the writer's) comes from. */
-  private static long epochOf(Candidate c, ByteString sharing) {
-    if (sharing.isEmpty()) {
-      return 0;
-    }
-    for (Map.Entry<Integer, ByteString> e : c.shareCommitments.entrySet()) {
-      if (e.getValue().equals(sharing)) {
-        return c.shareEpochs.get(e.getKey());
-      }
-    }
-    return 0;
   }
 
   /** Adds the shares of {@code holders} that verify against {@code commitments}, up to t. */
