@@ -134,37 +134,29 @@ class ByzantineGridTest {
   @Test
   void aCorruptingServerIsNamedInTheReadResult() throws Exception {
     start(QuorumSystems.gridCr(9, 1), Map.of(0, ByzantineFaces.of(Kind.CORRUPT_SHARES)));
-    KeystoreClient alice = client("alice");
-    alice.put("k", utf8("v"));
     // Reads rotate over quorums; within a few, server 0's share is among the first t checked.
-    boolean named = false;
-    for (int i = 0; i < 12 && !named; i++) {
-      ReadResult read = alice.get("k");
-      assertArrayEquals(utf8("v"), read.value());
-      named = read.misbehaving().containsKey("s0");
-      if (named) {
-        assertTrue(read.misbehaving().get("s0").contains("fails its commitments"),
-            read.misbehaving().toString());
-      }
-    }
-    assertTrue(named, "server s0 was never caught");
+    readsReturnTheValueAndNameS0("fails its commitments");
   }
 
   @Test
   void aServerShowingANewerSharingOfAnotherSecretIsNamedAndIgnored() throws Exception {
     start(QuorumSystems.gridCr(9, 1), Map.of(0, ByzantineFaces.FakeSharing::new));
-    KeystoreClient alice = client("alice");
-    alice.put("k", utf8("v"));
     // Its "refresh 7" sharing is tried first, being the newest; it does not commit to the
     // writer-signed C_0, so the reader names s0 and opens the writer's sharing instead.
+    readsReturnTheValueAndNameS0("do not commit to the writer's secret");
+  }
+
+  /** alice writes k, then reads it (at most 12 times) until a read names s0 for {@code why}. */
+  private void readsReturnTheValueAndNameS0(String why) throws Exception {
+    KeystoreClient alice = client("alice");
+    alice.put("k", utf8("v"));
     boolean named = false;
     for (int i = 0; i < 12 && !named; i++) {
       ReadResult read = alice.get("k");
       assertArrayEquals(utf8("v"), read.value());
       named = read.misbehaving().containsKey("s0");
       if (named) {
-        assertTrue(read.misbehaving().get("s0").contains("do not commit to the writer's secret"),
-            read.misbehaving().toString());
+        assertTrue(read.misbehaving().get("s0").contains(why), read.misbehaving().toString());
       }
     }
     assertTrue(named, "server s0 was never caught");
