@@ -23,6 +23,7 @@ import dev.meridian.proto.v1.RefreshVote;
 import dev.meridian.proto.v1.StoredVersion;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Proactive share refresh run by the key servers of a 3×3 grid over gRPC on 127.0.0.1: the
@@ -160,6 +162,37 @@ class ShareRefreshRunTest {
   }
 
   @Test
+  void aRefreshedShareIsWhatAServerHoldsAfterARestart(@TempDir Path dir) throws Exception {
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> rocks(dir.resolve("s" + i)), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE);
+        KeystoreClient bob = grid.client("bob", DEADLINE)) {
+      alice.put("app/db", bytes("correct horse"));
+      ByteString old = held(grid, "app/db").get(3).getShare();
+      alice.refresh();
+      awaitRefresh(grid, 1);
+      StoredVersion refreshed = held(grid, "app/db").get(3);
+      grid.stop(3);
+      grid.restart(3); // reopens its RocksDB directory
+      StoredVersion reopened = held(grid, "app/db").get(3);
+      assertEquals(refreshed, reopened, "the refreshed share, not the old one, was stored");
+      assertNotEquals(old, reopened.getShare());
+      assertEquals(1, reopened.getShareEpoch());
+      grid.stop(0); // reads go on with the reopened s3 among the servers that answer
+      assertArrayEquals(bytes("correct horse"), bob.get("app/db").value());
+    }
+  }
+
+  private static dev.meridian.keystore.store.RecordStore rocks(Path path) {
+    try {
+      return dev.meridian.keystore.store.RocksRecordStore.open(path,
+          dev.meridian.keystore.store.RocksRecordStore.SyncMode.PROCESS_CRASH_SAFE);
+    } catch (dev.meridian.keystore.store.StoreException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  @Test
   void onlyAnAdminOfEveryKeyMayRefresh() throws Exception {
     AccessPolicy policy = AccessPolicy.of(List.of(
         new AccessPolicy.Rule("", Set.of("alice"), Set.of("alice"), Set.of("alice")),
@@ -208,11 +241,21 @@ class ShareRefreshRunTest {
         .setManifestSha256(ByteString.copyFrom(manifest)).build();
   }
 
-  /** Each server's stored version of {@code key} (the newest), in server order. */
-  private static List<StoredVersion> held(LocalGrid grid, String key) {
+  /**
+   * Each server's stored version of {@code key} (the newest), in server order. A write returns at
+   * a quorum of acknowledgements, so the last servers may store it a moment later: wait for them.
+   */
+  private static List<StoredVersion> held(LocalGrid grid, String key)
+      throws InterruptedException {
     List<StoredVersion> out = new ArrayList<>();
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     for (int i = 0; i < 9; i++) {
       List<StoredVersion> stored = grid.server(i).core().stored(key);
+      while (stored.isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(20);
+        stored = grid.server(i).core().stored(key);
+      }
+      assertFalse(stored.isEmpty(), "s" + i + " never stored " + key);
       out.add(stored.get(stored.size() - 1));
     }
     return out;
