@@ -757,7 +757,7 @@ public final class KeystoreCommand implements Runnable {
       description = "Start a proactive share refresh (needs the admin right on every key): the"
           + " servers agree to run it, deal each other sharings of zero, agree which dealings are"
           + " valid, and move every share to a new polynomial of the same secret. Returns once"
-          + " the servers decided to run it; they apply it about (f + 8) rounds later (status"
+          + " the servers decided to run it; they apply it within seconds (status"
           + " --metrics shows the last refresh each server applied). Reads and writes go on.")
   static final class Refresh extends ClientCommand {
     @Override

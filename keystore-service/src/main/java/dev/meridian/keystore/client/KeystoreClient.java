@@ -255,8 +255,9 @@ public final class KeystoreClient implements AutoCloseable {
    * Starts a proactive share refresh of every stored secret: an admin action (this client must
    * administer every key, prefix ""), after which the servers deal zero sharings to each other,
    * agree on the valid dealers and move their shares to new polynomials of the same secrets.
-   * Returns once the servers have decided to run it; they apply it some rounds later (about
-   * (f + 8)·Δ), and reads and writes go on meanwhile.
+   * Returns once the servers have decided to run it; they apply it once every server has checked
+   * the others' dealings and voted (seconds; at most f + 22 rounds later), and reads and writes
+   * go on meanwhile.
    *
    * @return how many admin actions the servers have applied, this one included
    * @throws KeystoreException PERMISSION_DENIED if refused (not an admin of every key, or a

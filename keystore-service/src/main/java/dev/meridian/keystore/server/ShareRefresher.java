@@ -58,8 +58,10 @@ import java.util.stream.IntStream;
  *   <li>Each server checks every contribution addressed to it against the dealer's commitments
  *       and its own current sharing, and votes, through the same Byzantine agreement, for the
  *       dealers whose dealings all verified, each with the SHA-256 of the dealer's manifest.
- *       Votes count in slots k + 1 to k + {@link #VOTE_SLOTS}.
- *   <li>When slot k + {@link #VOTE_SLOTS} closes, every correct server holds the same votes and
+ *       A server votes once it has checked every dealing, or in the last slots with what it has;
+ *       votes count in slots k + 1 to k + {@link #VOTE_SLOTS}.
+ *   <li>When a slot closes with all n votes in, or when slot k + {@link #VOTE_SLOTS} closes,
+ *       every correct server holds the same votes and
  *       computes the same valid dealers ({@link #validDealers}): those that n − f servers voted
  *       for with the same manifest. n − f > n/2, so a dealer that showed two manifests counts
  *       with at most one; every correct dealer counts, since n − f servers are correct.
@@ -87,8 +89,14 @@ import java.util.stream.IntStream;
  */
 final class ShareRefresher implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ShareRefresher.class.getName());
-  /** Slots after the refresh's own in which votes count; it applies when the last one closes. */
-  static final int VOTE_SLOTS = 6;
+  /**
+   * Slots after the refresh's own in which votes count. It applies when a slot closes with every
+   * server's vote in, or when the last of these closes (a server down or slow). Long enough for a
+   * server to check a few thousand contributions: a vote goes out only once every dealing it
+   * received was checked (with 300 versions on a 3×3 grid in one JVM on two cores, 6 slots of
+   * 500 ms were too few and no dealer counted).
+   */
+  static final int VOTE_SLOTS = 20;
   /** Versions one server deals for in one refresh (its dealing message stays under 1 MiB). */
   static final int MAX_VERSIONS = 1500;
   private static final byte[] MANIFEST_TAG = "meridian refresh manifest v1".getBytes(
@@ -390,13 +398,21 @@ final class ShareRefresher implements AutoCloseable {
     }
   }
 
-  /** Called as each slot closes: the refresh decided in {@code slot} - VOTE_SLOTS applies now. */
+  /**
+   * Called as each slot closes: the running refresh applies now if every server's vote is in, or
+   * if this was its last voting slot. Both depend only on the decided votes and the slot, so every
+   * correct server applies at the same point.
+   */
   synchronized void slotClosed(long slot) {
     Running now = running;
-    if (now == null || slot != now.slot + VOTE_SLOTS) {
-      if (now != null && slot > now.slot + VOTE_SLOTS) {
-        running = null; // its last slot closed while this server was not closing slots
-      }
+    if (now == null || slot <= now.slot) {
+      return;
+    }
+    if (slot > now.slot + VOTE_SLOTS) {
+      running = null; // its last slot closed while this server was not closing slots
+      return;
+    }
+    if (slot < now.slot + VOTE_SLOTS && now.votes.size() < serverIds.size()) {
       return;
     }
     running = null;
@@ -489,7 +505,8 @@ final class ShareRefresher implements AutoCloseable {
         default -> throw new IllegalStateException(result.name());
       }
     }
-    log.log(dropped == 0 ? Level.INFO : Level.WARNING, "server {0}: share refresh {1} applied"
+    log.log(dropped == 0 && (refreshed > 0 || kept == 0) ? Level.INFO : Level.WARNING,
+        "server {0}: share refresh {1} applied"
         + " with dealers {2}: {3} shares refreshed, {4} dropped (a reader that finds too few holders writes them back),"
         + " {5} left as they were (gone meanwhile, or too few dealers for them)",
         new Object[] {serverIds.get(self), now.epoch,
