@@ -94,17 +94,37 @@ final class ByzantineFaces {
     }
   }
 
+  /** Answers every call as an honest server would; a face overrides what it lies about. */
+  abstract static class Forwarding extends KeystoreGrpc.KeystoreImplBase {
+    final KeystoreGrpcService honest;
+
+    Forwarding(KeyServerCore core) {
+      this.honest = new KeystoreGrpcService(core);
+    }
+
+    @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) { honest.read(r, o); }
+    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { honest.write(r, o); }
+    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
+      honest.writeBack(r, o);
+    }
+    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
+      honest.complete(r, o);
+    }
+    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
+      honest.openSession(r, o);
+    }
+  }
+
   /**
    * Stores honestly and acknowledges honestly, but answers every read of a key with the first
    * answer it ever gave for that key, and ignores completions: it replays old data for ever while
    * counting towards write quorums.
    */
-  static final class Stale extends KeystoreGrpc.KeystoreImplBase {
-    private final KeystoreGrpcService honest;
+  static final class Stale extends Forwarding {
     private final Map<String, ReadReply> firstAnswers = new ConcurrentHashMap<>();
 
     Stale(KeyServerCore core) {
-      this.honest = new KeystoreGrpcService(core);
+      super(core);
     }
 
     @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
@@ -119,30 +139,17 @@ final class ByzantineFaces {
           : firstAnswers.computeIfAbsent(k, x -> reply)));
     }
 
-    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) {
-      honest.write(r, o);
-    }
-
-    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
-      honest.writeBack(r, o);
-    }
-
     @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
       o.onNext(CompleteReply.getDefaultInstance());
       o.onCompleted();
     }
-
-    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
-      honest.openSession(r, o);
-    }
   }
 
   /** Honest storage, but the shares it returns have a flipped bit, and its acks are honest. */
-  static final class CorruptShares extends KeystoreGrpc.KeystoreImplBase {
-    private final KeystoreGrpcService honest;
+  static final class CorruptShares extends Forwarding {
 
     CorruptShares(KeyServerCore core) {
-      this.honest = new KeystoreGrpcService(core);
+      super(core);
     }
 
     @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
@@ -160,29 +167,18 @@ final class ByzantineFaces {
         return b.build();
       }));
     }
-    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { honest.write(r, o); }
-    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
-      honest.writeBack(r, o);
-    }
-    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
-      honest.complete(r, o);
-    }
-    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
-      honest.openSession(r, o);
-    }
   }
 
   /**
    * Claims a newer share refresh than anyone: each share it returns is of refresh 7 and verifies
    * against commitments it shows with it, but those commit to a secret it made up (another C_0).
    */
-  static final class FakeSharing extends KeystoreGrpc.KeystoreImplBase {
-    private final KeystoreGrpcService honest;
+  static final class FakeSharing extends Forwarding {
     private final int x;
     private final int t;
 
     FakeSharing(KeyServerCore core) {
-      this.honest = new KeystoreGrpcService(core);
+      super(core);
       this.x = core.config().shareX();
       this.t = core.config().threshold();
     }
@@ -206,27 +202,16 @@ final class ByzantineFaces {
         return b.build();
       }));
     }
-    @Override public void write(WriteRequest r, StreamObserver<StoreAck> o) { honest.write(r, o); }
-    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
-      honest.writeBack(r, o);
-    }
-    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
-      honest.complete(r, o);
-    }
-    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
-      honest.openSession(r, o);
-    }
   }
 
   /**
    * Returns records whose writer signature is broken (a body byte changed: a newer counter it
    * hopes the client believes) and acknowledgements with a broken signature.
    */
-  static final class BadSignatures extends KeystoreGrpc.KeystoreImplBase {
-    private final KeystoreGrpcService honest;
+  static final class BadSignatures extends Forwarding {
 
     BadSignatures(KeyServerCore core) {
-      this.honest = new KeystoreGrpcService(core);
+      super(core);
     }
 
     @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
@@ -254,15 +239,6 @@ final class ByzantineFaces {
         sig[0] ^= 1;
         return ack.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
       }));
-    }
-    @Override public void writeBack(WriteBackRequest r, StreamObserver<StoreAck> o) {
-      honest.writeBack(r, o);
-    }
-    @Override public void complete(SignedRequest r, StreamObserver<CompleteReply> o) {
-      honest.complete(r, o);
-    }
-    @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
-      honest.openSession(r, o);
     }
   }
 
