@@ -7,15 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.meridian.keystore.client.KeystoreClient;
+import dev.meridian.keystore.crypto.Hashes;
 import dev.meridian.keystore.client.KeystoreException;
 import dev.meridian.keystore.quorum.QuorumSystems;
 import dev.meridian.keystore.server.AccessPolicy;
 import dev.meridian.keystore.server.AccessPolicy.Right;
+import dev.meridian.keystore.server.KeyServerCore;
 import dev.meridian.keystore.server.KeystoreGrpcService;
 import dev.meridian.keystore.store.InMemoryRecordStore;
 import dev.meridian.keystore.store.RocksRecordStore;
 import dev.meridian.keystore.store.StoreException;
 import dev.meridian.proto.v1.AdminLogOp;
+import dev.meridian.proto.v1.AdminOutcome;
+import dev.meridian.proto.v1.AdminReply;
+import dev.meridian.proto.v1.AdminReplyBody;
 import dev.meridian.proto.v1.KeystoreGrpc;
 import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SignedRequest;
@@ -23,6 +28,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,6 +101,47 @@ class AdminActionsTest {
         KeystoreClient alice = grid.client("alice", Duration.ofSeconds(1))) {
       assertEquals(1, alice.grant("x/", "bob", Right.READ));
       assertSamePolicyEverywhere(grid, 9);
+    }
+  }
+
+  @Test
+  void madeUpOutcomesWithBrokenSignaturesAreNotCounted() throws Exception {
+    // s3 and s6 (f + 1 liars) answer every admin call at once, before anything is decided,
+    // under a broken signature: the first call "applied as action 999", the second "refused".
+    // The client checks signatures until f + 1 servers vouch for one outcome, so the first
+    // answers it checks are these, and none of them may count.
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(),
+            i -> i == 3 || i == 6 ? MadeUpOutcomes::new : KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE)) {
+      assertEquals(1, alice.grant("x/", "bob", Right.READ));
+      assertEquals(2, alice.grant("y/", "bob", Right.READ));
+      assertTrue(grid.server(0).core().policy().allows("bob", Right.READ, "y/z"));
+    }
+  }
+
+  /** Answers admin calls at once with a made-up outcome and a broken signature. */
+  private static final class MadeUpOutcomes extends ByzantineFaces.Forwarding {
+    private final java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final String id;
+
+    MadeUpOutcomes(KeyServerCore core) {
+      super(core);
+      this.id = core.config().serverId();
+    }
+
+    @Override
+    public void admin(SignedRequest request, StreamObserver<AdminReply> replies) {
+      boolean applied = calls.getAndIncrement() == 0;
+      AdminReplyBody body = AdminReplyBody.newBuilder().setServerId(id)
+          .setRequestSha256(ByteString.copyFrom(Hashes.sha256(request.getBody().toByteArray())))
+          .setOutcome(applied ? AdminOutcome.ADMIN_OUTCOME_APPLIED
+              : AdminOutcome.ADMIN_OUTCOME_REFUSED)
+          .setReason(applied ? "" : "made up").setPolicySequence(999).build();
+      replies.onNext(AdminReply.newBuilder().setBody(body.toByteString())
+          .setSignature(ByteString.copyFrom(new byte[64])).build());
+      replies.onCompleted();
     }
   }
 
