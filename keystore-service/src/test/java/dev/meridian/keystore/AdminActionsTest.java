@@ -17,7 +17,10 @@ import dev.meridian.keystore.server.KeystoreGrpcService;
 import dev.meridian.keystore.store.InMemoryRecordStore;
 import dev.meridian.keystore.store.RocksRecordStore;
 import dev.meridian.keystore.store.StoreException;
+import dev.meridian.proto.v1.AclChange;
+import dev.meridian.proto.v1.AclRight;
 import dev.meridian.proto.v1.AdminLogOp;
+import dev.meridian.proto.v1.AdminOp;
 import dev.meridian.proto.v1.AdminOutcome;
 import dev.meridian.proto.v1.AdminReply;
 import dev.meridian.proto.v1.AdminReplyBody;
@@ -34,6 +37,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -117,6 +123,72 @@ class AdminActionsTest {
       assertEquals(1, alice.grant("x/", "bob", Right.READ));
       assertEquals(2, alice.grant("y/", "bob", Right.READ));
       assertTrue(grid.server(0).core().policy().allows("bob", Right.READ, "y/z"));
+    }
+  }
+
+  @Test
+  void aRequestReachingAServerAfterItWasDecidedGetsItsOutcomeAtOnce() throws Exception {
+    // Under load a client's request often reaches a server after the others decided it. That
+    // server answers with the decided outcome, instead of proposing the request again (it would
+    // be refused as a replay); and so does a server the same bytes reach twice.
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+        i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new)) {
+      byte[] body = RequestBody.newBuilder().setClientId("alice")
+          .setTimestampMillis(System.currentTimeMillis())
+          .setNonce(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+              14, 15, 16}))
+          .setAdmin(AdminOp.newBuilder().setGrant(AclChange.newBuilder().setKeyPrefix("late/")
+              .setClientId("bob").setRight(AclRight.ACL_RIGHT_READ)))
+          .build().toByteArray();
+      SignedRequest request = SignedRequest.newBuilder().setBody(ByteString.copyFrom(body))
+          .setSignature(ByteString.copyFrom(grid.signingKey("alice").sign(body))).build();
+      // To every server but s4 at once, as a client would.
+      ExecutorService callers = Executors.newFixedThreadPool(8);
+      List<Future<AdminReplyBody>> first = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 9; i++) {
+          int server = i;
+          if (i != 4) {
+            first.add(callers.submit(() -> adminCall(grid, server, request)));
+          }
+        }
+      } finally {
+        callers.shutdown();
+      }
+      for (Future<AdminReplyBody> f : first) {
+        AdminReplyBody reply = f.get(30, TimeUnit.SECONDS);
+        assertEquals(AdminOutcome.ADMIN_OUTCOME_APPLIED, reply.getOutcome(), reply.toString());
+        assertEquals(1, reply.getPolicySequence());
+      }
+      assertSamePolicyEverywhere(grid, 9); // s4 applied it too, from the agreement
+      long started = System.nanoTime();
+      AdminReplyBody late = adminCall(grid, 4, request);
+      AdminReplyBody again = adminCall(grid, 2, request);
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      for (AdminReplyBody reply : List.of(late, again)) {
+        assertEquals(AdminOutcome.ADMIN_OUTCOME_APPLIED, reply.getOutcome(), reply.toString());
+        assertEquals(1, reply.getPolicySequence());
+      }
+      // Answered from what was decided, not from a new agreement (which takes ~5 rounds of
+      // 500 ms here); and nothing was decided again.
+      assertTrue(tookMillis < 2_000, tookMillis + " ms");
+      Thread.sleep(3_000);
+      for (int i = 0; i < 9; i++) {
+        assertEquals(1, grid.server(i).adminSequence(), "s" + i);
+      }
+    }
+  }
+
+  private static AdminReplyBody adminCall(LocalGrid grid, int server, SignedRequest request)
+      throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1",
+        grid.server(server).port()).usePlaintext().build();
+    try {
+      AdminReply reply = KeystoreGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(20, TimeUnit.SECONDS).admin(request);
+      return AdminReplyBody.parseFrom(reply.getBody());
+    } finally {
+      channel.shutdownNow();
     }
   }
 

@@ -78,6 +78,8 @@ public final class AdminAgreement implements AutoCloseable {
   static final int MAX_BATCH = 256;
   /** Requests waiting at one server; more are refused (RESOURCE_EXHAUSTED). */
   static final int MAX_PENDING = 1024;
+  /** Decided outcomes remembered for requests that arrive late ({@link #decidedOutcome}). */
+  static final int MAX_DECIDED = 16_384;
   private static final byte[] INSTANCE_TAG = {'a', 'd', 'm'};
   private static final byte[] STORE_TAG = {'a', 0};
 
@@ -97,6 +99,20 @@ public final class AdminAgreement implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final Map<Long, TreeMap<Integer, Decision>> slots = new ConcurrentHashMap<>();
+  /**
+   * Guarded by this: the outcomes of recently decided requests, by their exact signed bytes
+   * ({@link AdminLedger#signedHash}). Under load a client's request often reaches a server only
+   * after the others decided it; that server answers from here at once, instead of checking
+   * the signature a second time and proposing the request again (which would be refused as
+   * a replay). Bounded: the oldest are forgotten, and such a request is then handled as new.
+   */
+  private final Map<String, AdminLedger.Outcome> recentOutcomes = new LinkedHashMap<>(256, 0.75f,
+      false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, AdminLedger.Outcome> eldest) {
+      return size() > MAX_DECIDED;
+    }
+  };
   // Guarded by this: requests waiting to be decided, and who waits for each.
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private final Map<String, List<CompletableFuture<AdminLedger.Outcome>>> waiters =
@@ -199,6 +215,10 @@ public final class AdminAgreement implements AutoCloseable {
    * its outcome here once decided and stored.
    */
   synchronized CompletableFuture<AdminLedger.Outcome> submit(SignedRequest request) {
+    AdminLedger.Outcome known = recentOutcomes.get(AdminLedger.signedHash(request));
+    if (known != null) {
+      return CompletableFuture.completedFuture(known);
+    }
     byte[] hash = Hashes.sha256(request.getBody().toByteArray());
     String id = HexFormat.of().formatHex(hash);
     if (!pending.containsKey(id) && pending.size() >= MAX_PENDING) {
@@ -209,6 +229,15 @@ public final class AdminAgreement implements AutoCloseable {
     CompletableFuture<AdminLedger.Outcome> outcome = new CompletableFuture<>();
     waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(outcome);
     return outcome;
+  }
+
+  /**
+   * The outcome here of this exact signed request (body and signature), if it was decided
+   * recently. Its signature was checked when it was applied, so a caller may answer with the
+   * outcome without checking it again.
+   */
+  synchronized Optional<AdminLedger.Outcome> decidedOutcome(SignedRequest request) {
+    return Optional.ofNullable(recentOutcomes.get(AdminLedger.signedHash(request)));
   }
 
   /** Admin actions applied here so far. */
@@ -403,6 +432,9 @@ public final class AdminAgreement implements AutoCloseable {
         }
         for (int i = 0; i < outcomes.size(); i++) {
           onDecided.accept(batch.getRequests(i), outcomes.get(i));
+          // The first decision stands: a copy decided again later is refused as a replay.
+          recentOutcomes.putIfAbsent(AdminLedger.signedHash(batch.getRequests(i)),
+              outcomes.get(i));
         }
         for (AdminLedger.Outcome outcome : outcomes) {
           pending.remove(outcome.id());
@@ -610,6 +642,7 @@ public final class AdminAgreement implements AutoCloseable {
       // This server applied entries the others did not (it missed a slot before them): its
       // ledger is rebuilt from the agreed log.
       ledger = ledger.fresh();
+      recentOutcomes.clear(); // outcomes may differ under the rebuilt ledger
       for (int i = 0; i < common; i++) {
         ledger.apply(agreed.get(i).getSlotMillis(), List.of(agreed.get(i).getRequest()));
       }
@@ -623,6 +656,7 @@ public final class AdminAgreement implements AutoCloseable {
       puts.put(storeKey(i), storedValue(e.getSlotMillis(), request));
       AdminLedger.Outcome outcome = ledger.apply(e.getSlotMillis(), List.of(request)).get(0);
       onDecided.accept(request, outcome);
+      recentOutcomes.putIfAbsent(AdminLedger.signedHash(request), outcome);
       pending.remove(outcome.id());
       List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
       if (waiting != null) {

@@ -101,7 +101,8 @@ public final class AdminLedger {
     return verifiedRequests.remove(signedHash(request)) != null;
   }
 
-  private static String signedHash(SignedRequest request) {
+  /** The hex SHA-256 of a request's exact signed bytes: the body's length, body, signature. */
+  static String signedHash(SignedRequest request) {
     byte[] body = request.getBody().toByteArray();
     // The body's length first, so that no other split of the same bytes hashes alike.
     return HexFormat.of().formatHex(Hashes.sha256(
