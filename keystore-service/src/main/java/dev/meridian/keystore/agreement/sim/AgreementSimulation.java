@@ -604,6 +604,14 @@ public final class AgreementSimulation {
                 + " decided in round " + decisions[p].round() + ", after " + Math.min(2, f + 1));
             break;
           }
+          // With f ≤ 2, min(a+2, f+1) is 2 when a = 0 and f+1 otherwise: the mode promises the
+          // lecture's bound there (the key service's grids run f = 1).
+          if (f <= 2 && decisions[p] != null && decisions[p].round() > earlyBound) {
+            violations.add("early-termination: f = " + f + " ≤ 2, yet p" + p + " decided in round "
+                + decisions[p].round() + ", after min(a+2, f+1) = " + earlyBound + " with a = "
+                + traitors + " faulty");
+            break;
+          }
         }
       }
       if (mode == Mode.NAIVE_EARLY_DECISION) { // the early-stopping promise, for early modes
