@@ -161,18 +161,16 @@ class AdminActionsTest {
         assertEquals(1, reply.getPolicySequence());
       }
       assertSamePolicyEverywhere(grid, 9); // s4 applied it too, from the agreement
-      long started = System.nanoTime();
+      // Answered from what was decided (before, s4 queued the request for agreement again, and
+      // s2 refused the resend as UNAUTHENTICATED: replayed nonce).
       AdminReplyBody late = adminCall(grid, 4, request);
       AdminReplyBody again = adminCall(grid, 2, request);
-      long tookMillis = (System.nanoTime() - started) / 1_000_000;
       for (AdminReplyBody reply : List.of(late, again)) {
         assertEquals(AdminOutcome.ADMIN_OUTCOME_APPLIED, reply.getOutcome(), reply.toString());
         assertEquals(1, reply.getPolicySequence());
       }
-      // Answered from what was decided, not from a new agreement (which takes ~5 rounds of
-      // 500 ms here); and nothing was decided again.
-      assertTrue(tookMillis < 2_000, tookMillis + " ms");
-      Thread.sleep(3_000);
+      // And nothing is decided again: a few rounds later every server still counts one action.
+      Thread.sleep(2_000);
       for (int i = 0; i < 9; i++) {
         assertEquals(1, grid.server(i).adminSequence(), "s" + i);
       }
