@@ -24,6 +24,15 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * it into a temporary per signature), so {@code destroy()} is best effort, as on any JVM.
  */
 public final class SigningKey implements Destroyable {
+  /** Signatures made in this JVM (all keys): benchmarks use it to show where time goes. */
+  private static final java.util.concurrent.atomic.LongAdder SIGNATURES =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /** How many signatures every {@code SigningKey} of this JVM has made so far. */
+  public static long signaturesSoFar() {
+    return SIGNATURES.sum();
+  }
+
   /** Length of a seed (the RFC 8032 private key). */
   public static final int SEED_BYTES = Ed25519.SECRET_KEY_SIZE;
   /** Length of a signature. */
@@ -103,6 +112,7 @@ public final class SigningKey implements Destroyable {
     try {
       checkNotDestroyed();
       Ed25519.sign(seed, 0, publicKey, 0, message, 0, message.length, signature, 0);
+      SIGNATURES.increment();
     } finally {
       lock.readLock().unlock();
     }

@@ -244,6 +244,11 @@ public final class KeyServer implements AutoCloseable {
     admin.catchUp(servers, security, Duration.ofSeconds(3));
   }
 
+  /** Agreement messages this server has sent to the others so far (0 without admin settings). */
+  public long agreementMessagesSent() {
+    return admin == null ? 0 : admin.node().messagesSent();
+  }
+
   /** Admin actions applied at this server so far (0 without admin settings). */
   public long adminSequence() {
     return admin == null ? 0 : admin.sequence();

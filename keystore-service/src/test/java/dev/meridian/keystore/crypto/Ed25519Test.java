@@ -83,6 +83,21 @@ class Ed25519Test {
   }
 
   @Test
+  void signaturesAndChecksAreCountedForBenchmarks() {
+    SigningKey key = SigningKey.generate(SeededRandom.of(7));
+    byte[] message = {1, 2, 3};
+    long made = SigningKey.signaturesSoFar();
+    long checked = VerifyingKey.verificationsSoFar();
+    byte[] signature = key.sign(message);
+    assertTrue(key.verifyingKey().verify(message, signature));
+    assertFalse(key.verifyingKey().verify(message, new byte[64]));
+    assertFalse(key.verifyingKey().verify(message, new byte[3])); // refused before any check
+    // Other tests may sign and check concurrently, so at least, not exactly.
+    assertTrue(SigningKey.signaturesSoFar() - made >= 1);
+    assertTrue(VerifyingKey.verificationsSoFar() - checked >= 2);
+  }
+
+  @Test
   void seedRoundTripsAndIsCopied() {
     SigningKey key = SigningKey.generate(SeededRandom.of(1));
     byte[] seed = key.seed();
