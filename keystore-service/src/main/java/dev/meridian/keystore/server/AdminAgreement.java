@@ -215,6 +215,7 @@ public final class AdminAgreement implements AutoCloseable {
    * its outcome here once decided and stored.
    */
   synchronized CompletableFuture<AdminLedger.Outcome> submit(SignedRequest request) {
+    // Looked up again under the lock: it may have been decided since the caller last looked.
     AdminLedger.Outcome known = recentOutcomes.get(AdminLedger.signedHash(request));
     if (known != null) {
       return CompletableFuture.completedFuture(known);
