@@ -113,6 +113,18 @@ final class ByzantineFaces {
     @Override public void openSession(SignedRequest r, StreamObserver<SessionGrant> o) {
       honest.openSession(r, o);
     }
+
+    /** Answers a read honestly, but with every version that carries a share rewritten. */
+    void readRewritingShares(SignedRequest r, StreamObserver<ReadReply> o,
+        java.util.function.UnaryOperator<StoredVersion> rewrite) {
+      honest.read(r, new Rewriting<>(o, reply -> {
+        ReadReply.Builder b = reply.toBuilder().clearVersions();
+        for (StoredVersion v : reply.getVersionsList()) {
+          b.addVersions(v.getShare().isEmpty() ? v : rewrite.apply(v));
+        }
+        return b.build();
+      }));
+    }
   }
 
   /**
@@ -153,19 +165,11 @@ final class ByzantineFaces {
     }
 
     @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
-      honest.read(r, new Rewriting<>(o, reply -> {
-        ReadReply.Builder b = reply.toBuilder().clearVersions();
-        for (StoredVersion v : reply.getVersionsList()) {
-          if (v.getShare().isEmpty()) {
-            b.addVersions(v);
-            continue;
-          }
-          byte[] y = v.getShare().toByteArray();
-          y[31] ^= 1;
-          b.addVersions(v.toBuilder().setShare(ByteString.copyFrom(y)));
-        }
-        return b.build();
-      }));
+      readRewritingShares(r, o, v -> {
+        byte[] y = v.getShare().toByteArray();
+        y[31] ^= 1;
+        return v.toBuilder().setShare(ByteString.copyFrom(y)).build();
+      });
     }
   }
 
@@ -184,23 +188,15 @@ final class ByzantineFaces {
     }
 
     @Override public void read(SignedRequest r, StreamObserver<ReadReply> o) {
-      honest.read(r, new Rewriting<>(o, reply -> {
-        ReadReply.Builder b = reply.toBuilder().clearVersions();
-        for (StoredVersion v : reply.getVersionsList()) {
-          if (v.getShare().isEmpty()) {
-            b.addVersions(v);
-            continue;
-          }
-          // A dealing needs t holders at least: deal to x and the x-coordinates after it.
-          dev.meridian.keystore.shamir.Dealing made = dev.meridian.keystore.shamir.FeldmanVss
-              .secp256k1().deal(t, java.util.stream.IntStream.range(x, x + t).boxed().toList(),
-                  new java.security.SecureRandom());
-          b.addVersions(v.toBuilder().setShare(ByteString.copyFrom(made.shares().get(0)
-              .yBytes())).setShareEpoch(7)
-              .setShareCommitments(ByteString.copyFrom(made.commitments().encode())));
-        }
-        return b.build();
-      }));
+      readRewritingShares(r, o, v -> {
+        // A dealing needs t holders at least: deal to x and the x-coordinates after it.
+        dev.meridian.keystore.shamir.Dealing made = dev.meridian.keystore.shamir.FeldmanVss
+            .secp256k1().deal(t, java.util.stream.IntStream.range(x, x + t).boxed().toList(),
+                new java.security.SecureRandom());
+        return v.toBuilder().setShare(ByteString.copyFrom(made.shares().get(0).yBytes()))
+            .setShareEpoch(7)
+            .setShareCommitments(ByteString.copyFrom(made.commitments().encode())).build();
+      });
     }
   }
 
