@@ -87,6 +87,7 @@ import picocli.CommandLine.Spec;
       KeystoreCommand.Grant.class,
       KeystoreCommand.Revoke.class,
       KeystoreCommand.Refresh.class,
+      KeystoreCommand.Handoff.class,
       KeystoreCommand.StatusCommand.class,
     })
 public final class KeystoreCommand implements Runnable {
@@ -96,7 +97,7 @@ public final class KeystoreCommand implements Runnable {
   public void run() {
     throw new ParameterException(spec.commandLine(),
         "missing subcommand: one of keygen, serve, local-grid, put, get, delete, grant, revoke,"
-            + " refresh, status");
+            + " refresh, handoff, status");
   }
 
   /** Prints {@code keystore NAME: message} on stderr and returns exit status 1. */
@@ -424,6 +425,12 @@ public final class KeystoreCommand implements Runnable {
         description = "No TLS: plaintext gRPC, no certificates made.")
     boolean plaintext;
 
+    @Option(names = "--like", paramLabel = "DIR",
+        description = "Take the clients' identities (NAME.key, NAME.pub) and the TLS CA from"
+            + " the local grid in DIR, with new server identities: a grid that the one in DIR"
+            + " can hand its secrets over to (keystore handoff).")
+    Path like;
+
     @Override
     public Integer call() throws IOException {
       CommandLine cmd = spec.commandLine();
@@ -465,6 +472,9 @@ public final class KeystoreCommand implements Runnable {
       Path where = temporary ? Files.createTempDirectory("meridian-grid-") : dir;
       GridDirectory grid;
       try {
+        if (like != null) {
+          copyIdentities(like, where);
+        }
         grid = GridDirectory.start(where, quorums, clients, persist, !plaintext);
       } catch (IllegalArgumentException e) {
         deleteIfTemporary(temporary, where);
@@ -516,6 +526,41 @@ public final class KeystoreCommand implements Runnable {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       } catch (IOException e) {
         // best effort: a temporary directory
+      }
+    }
+
+    /**
+     * Copies the clients' key files and the CA's files from {@code from} into {@code to} (made if
+     * missing), never over a file {@code to} has.
+     *
+     * @throws IOException naming a file that is missing in {@code from}
+     */
+    private void copyIdentities(Path from, Path to) throws IOException {
+      if (!Files.isDirectory(from)) {
+        throw new IOException("--like " + from + " is not a directory");
+      }
+      if (from.toAbsolutePath().normalize().equals(to.toAbsolutePath().normalize())) {
+        throw new IOException("--like names the grid's own directory " + to);
+      }
+      Files.createDirectories(to);
+      List<String> files = new ArrayList<>();
+      for (String client : clients) {
+        files.add(client + ".key");
+        files.add(client + ".pub");
+      }
+      if (!plaintext) {
+        files.add("ca.tls.crt");
+        files.add("ca.tls.key");
+      }
+      for (String name : files) {
+        Path source = from.resolve(name);
+        if (!Files.exists(source)) {
+          throw new IOException("--like " + from + " has no " + name + " (is it a local grid's"
+              + " directory with the same --clients" + (plaintext ? "" : " and TLS") + "?)");
+        }
+        if (!Files.exists(to.resolve(name))) {
+          Files.copy(source, to.resolve(name), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
       }
     }
   }
@@ -772,6 +817,98 @@ public final class KeystoreCommand implements Runnable {
     }
   }
 
+  @Command(name = "handoff", mixinStandardHelpOptions = true,
+      description = "Move every stored secret to another grid with the same threshold t (a"
+          + " reconfiguration: servers added, removed or replaced; needs the admin right on"
+          + " every key in both grids). The new grid (--to) first agrees to take them over;"
+          + " then this grid (--config) agrees to hand them over and stops taking writes; its"
+          + " servers re-deal their shares to the new servers, which agree which dealings are"
+          + " valid and combine them into shares of new sharings of the same secrets. No secret"
+          + " passes through this client. Waits until n - f servers of the new grid report the"
+          + " intake complete (exit 0), or --wait-seconds (exit 1). Afterwards point clients at"
+          + " the new grid, then stop the old servers and delete their stores.")
+  static final class Handoff extends ClientCommand {
+    @Option(names = "--to", required = true, paramLabel = "FILE",
+        description = "A client configuration file for the new grid (its servers, keys, quorum"
+            + " kind and f); the client there must administer every key too.")
+    Path to;
+
+    @Option(names = "--wait-seconds", defaultValue = "90", paramLabel = "S",
+        description = "How long to wait for the new grid to complete the intake (1-3600;"
+            + " default ${DEFAULT-VALUE}).")
+    int waitSeconds;
+
+    @Override
+    int run(CommandLine cmd, ClientSettings settings) throws KeystoreException {
+      if (waitSeconds < 1 || waitSeconds > 3600) {
+        throw new ParameterException(cmd, "--wait-seconds must be 1-3600, was " + waitSeconds);
+      }
+      ClientSettings next;
+      try {
+        next = ClientSettings.load(to);
+      } catch (ConfigException e) {
+        return failed(cmd, "--to: " + e.getMessage());
+      }
+      PrintWriter out = cmd.getOut();
+      try (KeystoreClient from = settings.connect(); KeystoreClient into = next.connect()) {
+        long[] before = intakes(next);
+        for (int i = 0; i < before.length; i++) {
+          before[i] = Math.max(0, before[i]); // silent now: any intake it completes is this one
+        }
+        into.acceptHandoff(from.gridSpec());
+        out.println("the new grid (" + next.servers().size() + " servers) agreed to take over");
+        out.flush();
+        from.handOff(into.gridSpec());
+        out.println("this grid agreed to hand over; it takes no more writes");
+        out.flush();
+        QuorumSystem q = next.quorums();
+        long until = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        int done = 0;
+        while (true) {
+          long[] now = intakes(next);
+          done = 0;
+          for (int i = 0; i < now.length; i++) {
+            if (now[i] > before[i]) {
+              done++;
+            }
+          }
+          if (done >= q.n() - q.f() || System.nanoTime() > until) {
+            break;
+          }
+          try {
+            Thread.sleep(1_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+        if (done < q.n() - q.f()) {
+          return failed(cmd, "only " + done + " of " + q.n() + " new servers completed the"
+              + " intake within " + waitSeconds + " s (n - f = " + (q.n() - q.f()) + " needed);"
+              + " see their logs; this grid still serves reads");
+        }
+        out.println("handoff complete: " + done + " of " + q.n() + " new servers hold the"
+            + " secrets; point clients at " + to + ", then stop this grid's servers and delete"
+            + " their stores (until then their shares still open every secret)");
+        out.flush();
+        return 0;
+      } finally {
+        next.signingKey().destroy();
+      }
+    }
+
+    /** Each new server's last completed intake; -1 where it does not answer (yet). */
+    private static long[] intakes(ClientSettings grid) {
+      List<ServerStats.Reply> replies = ServerStats.fetch(grid.servers(), grid.clientId(),
+          grid.signingKey(), grid.deadline(), grid.transportSecurity());
+      long[] out = new long[replies.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = replies.get(i).stats().map(StatsBody::getIntakesCompleted).orElse(-1L);
+      }
+      return out;
+    }
+  }
+
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Ask every server to open a session (signed; its answer is checked against"
           + " its public key) and print, per server, whether it answers, the round trip and"
@@ -859,6 +996,12 @@ public final class KeystoreCommand implements Runnable {
     parts.add("refusals: " + (refusals.isEmpty() ? "none" : String.join(", ", refusals)));
     parts.add("audit failures " + stats.getAuditFailures());
     parts.add("share refresh " + stats.getShareRefreshes());
+    if (stats.getIntakesCompleted() > 0) {
+      parts.add("intake " + stats.getIntakesCompleted() + " completed");
+    }
+    if (!stats.getHandedOffTo().isEmpty()) {
+      parts.add("handed off to " + stats.getHandedOffTo() + " (no writes)");
+    }
     return String.join("; ", parts);
   }
 

@@ -112,6 +112,52 @@ class KeystoreCommandTest {
   }
 
   @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  void handoffMovesEverySecretToALargerLocalGridOverTls() throws Exception {
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    Background old = new Background("keystore", "local-grid", "--size", "3", "--dir",
+        a.toString(), "--for", "120");
+    Background next = null;
+    try {
+      old.awaitReady(() -> old.out.toString().contains("running for 120 s"));
+      Path aliceA = a.resolve("alice.properties");
+      assertEquals(0, run("keystore", "put", "--config", aliceA.toString(), "db",
+          "correct horse").exit());
+      assertEquals(0, run("keystore", "delete", "--config", aliceA.toString(), "db").exit());
+      assertEquals(0, run("keystore", "put", "--config", aliceA.toString(), "db",
+          "battery staple").exit());
+      Background started = new Background("keystore", "local-grid", "--size", "4", "--f", "1",
+          "--dir", b.toString(), "--like", a.toString(), "--for", "120");
+      next = started;
+      started.awaitReady(() -> started.out.toString().contains("running for 120 s"));
+      Path aliceB = b.resolve("alice.properties");
+
+      Run handoff = run("keystore", "handoff", "--config", aliceA.toString(), "--to",
+          aliceB.toString());
+      assertEquals(0, handoff.exit(), handoff::all);
+      assertTrue(handoff.out().contains("handoff complete: "), handoff::all);
+      Run get = run("keystore", "get", "--config", b.resolve("bob.properties").toString(), "db");
+      assertEquals(0, get.exit(), get::all);
+      assertEquals("battery staple", get.out().strip(), get::all);
+      Run late = run("keystore", "put", "--config", aliceA.toString(), "db", "too late");
+      assertEquals(1, late.exit(), late::all);
+      assertTrue(late.err().contains("handed its secrets over"), late::all);
+      Run status = run("keystore", "status", "--config", aliceA.toString(), "--metrics");
+      assertTrue(status.out().contains("handed off to s0…(16 servers) (no writes)"),
+          status::all);
+      Run again = run("keystore", "handoff", "--config", aliceA.toString(), "--to",
+          aliceA.toString(), "--wait-seconds", "0");
+      assertEquals(2, again.exit(), again::all);
+    } finally {
+      if (next != null) {
+        assertEquals(0, next.stop(), next::all);
+      }
+      assertEquals(0, old.stop(), old::all);
+    }
+  }
+
+  @Test
   void aLocalGridServesPutGetDeleteAndStatusThroughItsClientConfigs() throws Exception {
     Path gridDir = dir.resolve("grid");
     Background grid = new Background("keystore", "local-grid", "--size", "3", "--dir",

@@ -91,17 +91,38 @@ public final class LocalGrid implements AutoCloseable {
       IntFunction<RecordStore> stores,
       IntFunction<Function<KeyServerCore, BindableService>> faces, Duration adminRound)
       throws IOException, InvalidQuorumSystemException {
+    SecureRandom random = new SecureRandom();
+    Map<String, SigningKey> keys = new LinkedHashMap<>();
+    for (String client : clients) {
+      keys.put(client, SigningKey.generate(random));
+    }
+    return start(quorums, keys, "s", policy, stores, faces, adminRound);
+  }
+
+  /**
+   * A second grid for the same clients (same keys) with servers named {@code serverPrefix}0, 1,
+   * …: the successor in a handoff, for tests and the demo.
+   */
+  public LocalGrid successor(QuorumSystem quorums, String serverPrefix, AccessPolicy policy)
+      throws IOException, InvalidQuorumSystemException {
+    return start(quorums, clientKeys, serverPrefix, policy, i -> new InMemoryRecordStore(),
+        i -> KeystoreGrpcService::new, adminRound);
+  }
+
+  private static LocalGrid start(QuorumSystem quorums, Map<String, SigningKey> clients,
+      String serverPrefix, AccessPolicy policy, IntFunction<RecordStore> stores,
+      IntFunction<Function<KeyServerCore, BindableService>> faces, Duration adminRound)
+      throws IOException, InvalidQuorumSystemException {
     QuorumCheck.verify(quorums);
     LocalGrid grid = new LocalGrid(quorums, stores, faces, adminRound);
     SecureRandom random = new SecureRandom();
     Map<String, VerifyingKey> clientPublic = new LinkedHashMap<>();
-    for (String client : clients) {
-      SigningKey key = SigningKey.generate(random);
+    clients.forEach((client, key) -> {
       grid.clientKeys.put(client, key);
       clientPublic.put(client, key.verifyingKey());
-    }
+    });
     for (int i = 0; i < quorums.n(); i++) {
-      grid.serverIds.add("s" + i);
+      grid.serverIds.add(serverPrefix + i);
       grid.serverKeys.add(SigningKey.generate(random));
     }
     try {

@@ -30,6 +30,8 @@ import dev.meridian.proto.v1.AckBody;
 import dev.meridian.proto.v1.AclChange;
 import dev.meridian.proto.v1.AclRight;
 import dev.meridian.proto.v1.AdminOp;
+import dev.meridian.proto.v1.GridSpec;
+import dev.meridian.keystore.wire.GridSpecs;
 import dev.meridian.proto.v1.AdminOutcome;
 import dev.meridian.proto.v1.AdminReply;
 import dev.meridian.proto.v1.AdminReplyBody;
@@ -267,6 +269,48 @@ public final class KeystoreClient implements AutoCloseable {
     return admin(AdminOp.newBuilder().setRefresh(dev.meridian.proto.v1.RefreshOp
         .getDefaultInstance()).build());
   }
+
+  /**
+   * The grid this client talks to, as another grid is told about it in a handoff: its servers
+   * (ids, keys, addresses), quorum kind and f.
+   */
+  public GridSpec gridSpec() {
+    return GridSpecs.of(servers, quorums);
+  }
+
+  /**
+   * Tells this client's grid to take over the secrets {@code predecessor} is about to hand it:
+   * an admin action (this client must administer every key here). Its servers then accept
+   * handoff dealings from the predecessor's servers for {@value #INTAKE_SECONDS_NOTE}; run
+   * {@link #handOff} on the predecessor within that time. Use {@code keystore handoff}, which
+   * runs both and waits for the result.
+   *
+   * @return how many admin actions the servers have applied, this one included
+   * @throws KeystoreException PERMISSION_DENIED if refused (not an admin of every key, a bad
+   *     grid, another threshold t, an intake still running), UNAVAILABLE as for {@link #grant}
+   */
+  public long acceptHandoff(GridSpec predecessor) throws KeystoreException {
+    return admin(AdminOp.newBuilder().setAcceptHandoff(dev.meridian.proto.v1.AcceptHandoffOp
+        .newBuilder().setPredecessor(predecessor)).build());
+  }
+
+  /**
+   * Hands every secret this client's grid stores over to {@code successor} (same threshold t):
+   * an admin action (this client must administer every key). From the slot that decides it, the
+   * servers here refuse writes; each re-deals its shares to the successor's servers, which must
+   * have decided {@link #acceptHandoff} first. Reads here keep working until the servers are
+   * stopped.
+   *
+   * @return how many admin actions the servers have applied, this one included
+   * @throws KeystoreException PERMISSION_DENIED if refused, UNAVAILABLE as for {@link #grant}
+   */
+  public long handOff(GridSpec successor) throws KeystoreException {
+    return admin(AdminOp.newBuilder().setHandoff(dev.meridian.proto.v1.HandoffOp.newBuilder()
+        .setSuccessor(successor)).build());
+  }
+
+  /** How long a successor's servers take dealings after {@link #acceptHandoff}, for Javadoc. */
+  private static final String INTAKE_SECONDS_NOTE = "60 agreement rounds (30 s at Δ = 500 ms)";
 
   /** Deadline of an admin action unless {@link Builder#adminDeadline} says otherwise. */
   public static final Duration DEFAULT_ADMIN_DEADLINE = Duration.ofSeconds(30);
@@ -683,9 +727,12 @@ public final class KeystoreClient implements AutoCloseable {
     if (c.body.getTombstone()) {
       return new Opened(new byte[0], List.of(), 0, null);
     }
-    if (c.body.getN() != servers.size() || c.body.getT() != quorums.t()) {
+    if (c.body.getT() != quorums.t()) {
       return null; // split for another grid: not readable here
     }
+    // Split for a grid of another size: readable here only from a sharing a handoff moved here
+    // (its commitments still commit to the writer's C_0 and t).
+    boolean movedHere = c.body.getN() != servers.size();
     Commitments signed;
     try {
       signed = Commitments.decode(c.body.getCommitments().toByteArray());
@@ -710,6 +757,9 @@ public final class KeystoreClient implements AutoCloseable {
       valid.forEach(Share::destroy);
       valid.clear();
       if (sharing.getKey().isEmpty()) {
+        if (movedHere) {
+          continue;
+        }
         commitments = signed;
         epoch = 0;
       } else {

@@ -120,6 +120,8 @@ public final class AdminAgreement implements AutoCloseable {
   private final TransportSecurity security;
   /** Runs the share refreshes that admin actions start (set once, before connecting). */
   private volatile ShareRefresher refresher;
+  /** Runs the handoffs and intakes that admin actions start (set once, before connecting). */
+  private volatile GridHandoff handoff;
 
   /** A request waiting here, and the slot of the timestamp its client signed. */
   private static final class Pending {
@@ -166,6 +168,7 @@ public final class AdminAgreement implements AutoCloseable {
     this.security = security;
     // A refresh runs until its last voting slot closes; the ledger refuses another before that.
     ledger.refreshGap(Duration.ofNanos(roundNanos * (ShareRefresher.VOTE_SLOTS + f + 3)));
+    ledger.handoffRules(f + 1, Duration.ofNanos(roundNanos * (GridHandoff.INTAKE_SLOTS + f + 3)));
     replay();
     publish.accept(ledger.policy());
     this.node = AgreementNode.embedded(self, key, roundNanos, clockNanos, security);
@@ -190,6 +193,33 @@ public final class AdminAgreement implements AutoCloseable {
     if (r != null) {
       r.connect(servers, security);
     }
+    GridHandoff h = handoff;
+    if (h != null) {
+      h.connect(security);
+    }
+  }
+
+  /**
+   * Lets {@code h} run the handoffs and intakes decided here from now on; a handoff decided
+   * before (the stored log) keeps this server refusing writes.
+   */
+  void useHandoff(GridHandoff h) {
+    synchronized (this) {
+      if (ledger.successor() != null) {
+        h.handOff(ledger.handoffs(), ledger.successor(), true);
+      }
+    }
+    this.handoff = h;
+  }
+
+  /** The handoff runner (the key server sets one before it serves). */
+  GridHandoff handoff() {
+    GridHandoff h = handoff;
+    if (h == null) {
+      throw new Rejection(io.grpc.Status.Code.FAILED_PRECONDITION,
+          "this server runs no handoff");
+    }
+    return h;
   }
 
   /** Lets {@code r} run the share refreshes decided here from now on. */
@@ -273,11 +303,15 @@ public final class AdminAgreement implements AutoCloseable {
     ShareRefresher r = refresher;
     Optional<dev.meridian.proto.v1.RefreshVote> vote =
         r == null ? Optional.empty() : r.voteFor(slot);
-    if (pending.isEmpty() && vote.isEmpty()) {
+    GridHandoff h = handoff;
+    Optional<dev.meridian.proto.v1.HandoffVote> intakeVote =
+        h == null ? Optional.empty() : h.voteFor(slot);
+    if (pending.isEmpty() && vote.isEmpty() && intakeVote.isEmpty()) {
       return;
     }
     AdminBatch.Builder batch = AdminBatch.newBuilder();
     vote.ifPresent(batch::addVotes);
+    intakeVote.ifPresent(batch::addHandoffVotes);
     int bytes = 0;
     List<Pending> chosen = new ArrayList<>();
     for (Pending p : pending.values()) {
@@ -292,7 +326,8 @@ public final class AdminAgreement implements AutoCloseable {
       chosen.add(p);
       bytes += size;
     }
-    if (batch.getRequestsCount() == 0 && batch.getVotesCount() == 0) {
+    if (batch.getRequestsCount() == 0 && batch.getVotesCount() == 0
+        && batch.getHandoffVotesCount() == 0) {
       return;
     }
     chosen.forEach(p -> p.proposedIn = slot);
@@ -397,6 +432,7 @@ public final class AdminAgreement implements AutoCloseable {
       inOrder = new ArrayList<>(decided.entrySet());
     }
     ShareRefresher refreshes = refresher;
+    GridHandoff handoffs = handoff;
     long slotMillis = Math.floorDiv(slot * roundNanos, 1_000_000L);
     synchronized (this) {
       AccessPolicy before = ledger.policy();
@@ -421,7 +457,21 @@ public final class AdminAgreement implements AutoCloseable {
           return;
         }
         long refreshesBefore = ledger.refreshes();
+        long handoffsBefore = ledger.handoffs();
+        long intakesBefore = ledger.intakes();
         List<AdminLedger.Outcome> outcomes = ledger.apply(slotMillis, batch.getRequestsList());
+        if (handoffs != null) {
+          if (ledger.handoffs() != handoffsBefore) {
+            handoffs.handOff(ledger.handoffs(), ledger.successor(), false);
+          }
+          if (ledger.intakes() != intakesBefore) {
+            handoffs.startIntake(ledger.intakes(), ledger.predecessor(), slot);
+            scheduleClose(slot + GridHandoff.INTAKE_SLOTS); // completes then, even if idle
+          }
+          for (dev.meridian.proto.v1.HandoffVote vote : batch.getHandoffVotesList()) {
+            handoffs.decided(slot, sent.getKey(), vote);
+          }
+        }
         if (refreshes != null) {
           if (ledger.refreshes() != refreshesBefore) {
             refreshes.start(ledger.refreshes(), slot);
@@ -450,6 +500,9 @@ public final class AdminAgreement implements AutoCloseable {
       }
       if (refreshes != null) {
         refreshes.slotClosed(slot);
+      }
+      if (handoffs != null) {
+        handoffs.slotClosed(slot);
       }
       // Requests we proposed in this slot and still hold were not decided (⊥ here): proposed
       // again. One that never gets through is refused as stale once its window has passed.
@@ -673,6 +726,10 @@ public final class AdminAgreement implements AutoCloseable {
     if (r != null) {
       r.replayed(ledger.refreshes()); // refreshes decided while it was away are not run here
     }
+    GridHandoff h = handoff;
+    if (h != null && ledger.successor() != null) {
+      h.handOff(ledger.handoffs(), ledger.successor(), true); // writes stop; others deal
+    }
     log.log(Level.INFO, "admin agreement at server {0}: caught up to {1} decided requests from"
         + " the others ({2} were missing{3})", new Object[] {serverIds.get(self), agreed.size(),
             agreed.size() - common, common < mine.size() ? ", and " + (mine.size() - common)
@@ -698,6 +755,10 @@ public final class AdminAgreement implements AutoCloseable {
     ShareRefresher r = refresher;
     if (r != null) {
       r.close();
+    }
+    GridHandoff h = handoff;
+    if (h != null) {
+      h.close();
     }
     synchronized (this) {
       waiters.values().forEach(list -> list.forEach(w -> w.completeExceptionally(

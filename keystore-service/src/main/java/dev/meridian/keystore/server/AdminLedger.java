@@ -3,9 +3,11 @@ package dev.meridian.keystore.server;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.meridian.keystore.crypto.Hashes;
 import dev.meridian.keystore.crypto.VerifyingKey;
+import dev.meridian.keystore.wire.GridSpecs;
 import dev.meridian.keystore.wire.Names;
 import dev.meridian.proto.v1.AclChange;
 import dev.meridian.proto.v1.AdminOp;
+import dev.meridian.proto.v1.GridSpec;
 import dev.meridian.proto.v1.RequestBody;
 import dev.meridian.proto.v1.SignedRequest;
 import java.time.Duration;
@@ -33,8 +35,12 @@ import java.util.Objects;
  * a valid prefix; and the requester administers that prefix under the policy in force just
  * before it. A share refresh ({@code RefreshOp}) needs the admin right on every key (prefix
  * "") and is refused while the previous one may still run ({@link #refreshGap}); the ledger only
- * counts refreshes ({@link #refreshes()}), the runtime runs them. Not thread-safe: one runtime
- * thread feeds it.
+ * counts refreshes ({@link #refreshes()}), the runtime runs them. A handoff ({@code HandoffOp},
+ * to a successor grid) and an intake ({@code AcceptHandoffOp}, from a predecessor grid) need the
+ * same right and a grid spec that {@link GridSpecs#parse} accepts with this grid's threshold t
+ * (a handoff keeps t); an intake is refused while the previous one may still run. The ledger
+ * records the latest of each ({@link #successor()}, {@link #predecessor()}); the runtime runs
+ * them. Not thread-safe: one runtime thread feeds it.
  */
 public final class AdminLedger {
   /** One request's fate. */
@@ -68,6 +74,13 @@ public final class AdminLedger {
   private long refreshes;
   private long lastRefreshSlotMillis = Long.MIN_VALUE;
   private long refreshGapMillis;
+  private int threshold;
+  private long handoffs;
+  private GridSpec successor;
+  private long intakes;
+  private GridSpec predecessor;
+  private long lastIntakeSlotMillis = Long.MIN_VALUE;
+  private long intakeGapMillis;
   private final Map<String, Boolean> verifiedRequests = java.util.Collections.synchronizedMap(
       new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -114,6 +127,8 @@ public final class AdminLedger {
   public AdminLedger fresh() {
     AdminLedger fresh = new AdminLedger(initial, clients, Duration.ofMillis(windowMillis));
     fresh.refreshGapMillis = refreshGapMillis;
+    fresh.threshold = threshold;
+    fresh.intakeGapMillis = intakeGapMillis;
     return fresh;
   }
 
@@ -123,6 +138,35 @@ public final class AdminLedger {
    */
   void refreshGap(Duration gap) {
     this.refreshGapMillis = gap.toMillis();
+  }
+
+  /**
+   * This grid's threshold t and how long after one intake another is refused (its voting time);
+   * set once, before the first request is applied. Without it every handoff is refused.
+   */
+  void handoffRules(int threshold, Duration intakeGap) {
+    this.threshold = threshold;
+    this.intakeGapMillis = intakeGap.toMillis();
+  }
+
+  /** Handoffs decided so far: the number of the latest, 0 if none. */
+  public long handoffs() {
+    return handoffs;
+  }
+
+  /** The grid the latest handoff named, or null if there was none. */
+  public GridSpec successor() {
+    return successor;
+  }
+
+  /** Intakes decided so far: the number of the latest, 0 if none. */
+  public long intakes() {
+    return intakes;
+  }
+
+  /** The grid the latest intake named, or null if there was none. */
+  public GridSpec predecessor() {
+    return predecessor;
   }
 
   /** Share refreshes decided so far: the number of the latest, 0 if none. */
@@ -210,6 +254,9 @@ public final class AdminLedger {
       lastRefreshSlotMillis = slotMillis;
       return null;
     }
+    if (op.hasHandoff() || op.hasAcceptHandoff()) {
+      return checkHandoff(slotMillis, body.getClientId(), op);
+    }
     boolean grant = op.hasGrant();
     if (!grant && !op.hasRevoke()) {
       return "the admin op names no action";
@@ -237,6 +284,45 @@ public final class AdminLedger {
           + "\"";
     }
     policy = policy.with(prefix, change.getClientId(), right, grant);
+    return null;
+  }
+
+  /** A handoff or an intake: null if applied, else why not. */
+  private String checkHandoff(long slotMillis, String client, AdminOp op) {
+    boolean out = op.hasHandoff();
+    String what = out ? "a handoff to another grid" : "taking over another grid's secrets";
+    if (!policy.mayAdminister(client, "")) {
+      return "client " + client + " does not administer every key (prefix \"\"), which " + what
+          + " needs";
+    }
+    GridSpec spec = out ? op.getHandoff().getSuccessor() : op.getAcceptHandoff().getPredecessor();
+    GridSpecs.Grid grid;
+    try {
+      grid = GridSpecs.parse(spec);
+    } catch (IllegalArgumentException e) {
+      return "the " + (out ? "successor" : "predecessor") + " grid: " + e.getMessage();
+    }
+    if (threshold == 0) {
+      return "this server takes part in no handoff";
+    }
+    if (grid.quorums().t() != threshold) {
+      return "the " + (out ? "successor" : "predecessor") + " grid has threshold t = "
+          + grid.quorums().t() + " (f = " + grid.quorums().f() + "), this grid t = " + threshold
+          + ": a handoff keeps t (changing it needs a full re-sharing, not supported)";
+    }
+    if (out) {
+      handoffs++;
+      successor = spec;
+      return null;
+    }
+    if (lastIntakeSlotMillis != Long.MIN_VALUE
+        && slotMillis - lastIntakeSlotMillis < intakeGapMillis) {
+      return "an intake is already running (intake " + intakes + ", decided "
+          + (slotMillis - lastIntakeSlotMillis) + " ms before this one)";
+    }
+    intakes++;
+    predecessor = spec;
+    lastIntakeSlotMillis = slotMillis;
     return null;
   }
 }

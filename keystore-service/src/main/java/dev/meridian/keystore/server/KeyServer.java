@@ -181,6 +181,9 @@ public final class KeyServer implements AutoCloseable {
       agreement.useRefresher(new ShareRefresher(config.index(), config.serverIds(),
           config.signingKey(), admin.serverKeys(), config.quorums().f(), core,
           admin.roundLength().toMillis()));
+      agreement.useHandoff(new GridHandoff(config.index(), config.serverIds(),
+          config.signingKey(), admin.serverKeys(), config.quorums(), core,
+          admin.roundLength().toMillis()));
       core.useAdmin(agreement);
     }
     HealthStatusManager health = new HealthStatusManager();

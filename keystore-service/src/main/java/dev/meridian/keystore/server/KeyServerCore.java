@@ -243,6 +243,12 @@ public final class KeyServerCore {
 
   /** Stores a new version and this server's share; the record's signature authenticates it. */
   public StoreAck write(WriteRequest request) {
+    String successor = handedOffTo;
+    if (successor != null) {
+      throw new Rejection(Status.Code.FAILED_PRECONDITION, "server " + config.serverId()
+          + " takes no writes: this grid handed its secrets over to grid " + successor
+          + " (an admin handoff); write to that grid");
+    }
     if (request.hasAuth()) {
       // The writer's own authenticated request vouches for the record; readers check the
       // record's signature, so a writer that signs badly only makes its write unreadable.
@@ -263,7 +269,7 @@ public final class KeyServerCore {
         body.getNonce());
     return audited(Operation.WRITE.label(), body.getVersion().getClientId(), body.getKey(),
         body.getVersion(), () -> {
-          ValidRecord record = validate(request.getRecord(), false);
+          ValidRecord record = validate(request.getRecord(), false, false, true);
           Share share = checkShare(record, record.commitments(), request.getShare());
           return store(record, share, null);
         });
@@ -276,7 +282,7 @@ public final class KeyServerCore {
     if (!ConstantTime.equal(hash, body.getWrite().getRecordSha256().toByteArray())) {
       throw Rejection.invalid("write.record_sha256 does not match the record sent");
     }
-    ValidRecord record = validate(request.getRecord(), false);
+    ValidRecord record = validate(request.getRecord(), false, false, true);
     if (!record.body.getVersion().getClientId().equals(body.getClientId())) {
       throw Rejection.denied("client " + body.getClientId() + " sent a record of client "
           + record.body.getVersion().getClientId() + " as its own write");
@@ -347,7 +353,9 @@ public final class KeyServerCore {
       throw Rejection.invalid("write_back.record_sha256 does not match the record sent");
     }
     // Another client's record: its writer's signature is what makes it worth keeping.
-    ValidRecord record = validate(request.getRecord(), true);
+    // A share of a sharing moved here from another grid (share epoch >= 1) may belong to a
+    // record split for that grid's n; its commitments are checked against the record below.
+    ValidRecord record = validate(request.getRecord(), true, request.getShareEpoch() != 0, true);
     String client = body.getClientId();
     if (!policy.allows(client, AccessPolicy.Right.READ, record.key())) {
       checkAllowed(client, AccessPolicy.Right.WRITE, record.key());
@@ -442,7 +450,9 @@ public final class KeyServerCore {
           .setNonce(body.getNonce())
           .setTimeMillis(clockMillis.getAsLong())
           .setAuditFailures(audit.failures())
-          .setShareRefreshes(refreshesApplied);
+          .setShareRefreshes(refreshesApplied)
+          .setIntakesCompleted(intakesApplied)
+          .setHandedOffTo(handedOffTo == null ? "" : handedOffTo);
       for (Operation op : Operation.values()) {
         ServerMetrics.OperationStats figures = snapshot.operations().get(op);
         stats.addOperations(OperationStats.newBuilder()
@@ -593,12 +603,20 @@ public final class KeyServerCore {
     return body;
   }
 
-  private ValidRecord validate(SignedRecord signed, boolean checkSignature) {
+  /**
+   * The record, checked. {@code anyN}: a record split for a grid of another size is accepted (a
+   * sharing moved here by a handoff; its t must still be this grid's). {@code checkWriter}: the
+   * writer must hold the write right here (not for a version handed over from another grid).
+   */
+  private ValidRecord validate(SignedRecord signed, boolean checkSignature, boolean anyN,
+      boolean checkWriter) {
     RecordBody body = checkSignature ? authenticRecord(signed) : parseRecord(signed);
     String key = body.getKey();
     Version version = body.getVersion();
-    checkAllowed(version.getClientId(), AccessPolicy.Right.WRITE, key);
-    if (body.getN() != config.quorums().n() || body.getT() != config.threshold()) {
+    if (checkWriter) {
+      checkAllowed(version.getClientId(), AccessPolicy.Right.WRITE, key);
+    }
+    if ((!anyN && body.getN() != config.quorums().n()) || body.getT() != config.threshold()) {
       throw Rejection.invalid("record of " + key + " is split n = " + body.getN() + ", t = "
           + body.getT() + "; this grid has n = " + config.quorums().n() + ", t = "
           + config.threshold());
@@ -785,6 +803,15 @@ public final class KeyServerCore {
     return agreement.refresher().receive(dealing);
   }
 
+  /** This server's handoff runner (tests make it cheat). */
+  GridHandoff handoff() {
+    AdminAgreement agreement = admin;
+    if (agreement == null) {
+      throw new IllegalStateException("server " + config.serverId() + " runs no admin agreement");
+    }
+    return agreement.handoff();
+  }
+
   /** This server's share refresher (tests make it cheat). */
   ShareRefresher refresher() {
     AdminAgreement agreement = admin;
@@ -809,6 +836,88 @@ public final class KeyServerCore {
     } catch (AuditException e) {
       // counted by the log; the refresh stands
     }
+  }
+
+  /** Grid this one handed its secrets to (a short id), or null: writes are refused once set. */
+  private volatile String handedOffTo;
+
+  /** From now on writes are refused: this grid handed its secrets over to {@code successor}. */
+  void handedOff(String successor) {
+    handedOffTo = successor;
+  }
+
+  /** Every version stored here, tombstones included, with this server's share (a handoff). */
+  List<StoredVersion> heldVersions() {
+    List<StoredVersion> out = new ArrayList<>();
+    try {
+      for (Map.Entry<Bytes, byte[]> e : store.scan(Bytes.of(VERSIONS_TAG))) {
+        out.add(StoredVersion.parseFrom(e.getValue()));
+      }
+    } catch (StoreException | InvalidProtocolBufferException e) {
+      throw new Rejection(Status.Code.INTERNAL, "server " + config.serverId()
+          + " could not read its store for a handoff");
+    }
+    return out;
+  }
+
+  /**
+   * Stores a version handed over from another grid, with this server's share of the moved
+   * sharing ({@code share} null for a tombstone). The writer's signature is checked here, the
+   * share against {@code shareCommitments}, which must commit to the record's secret. Access
+   * rights are not: the writer wrote it where it was allowed to.
+   *
+   * @throws Rejection naming what was wrong with the record or the share
+   */
+  void storeHandedOver(SignedRecord signed, Share share, long shareEpoch,
+      Commitments shareCommitments) {
+    ValidRecord record = validate(signed, true, true, false);
+    RecordBody body = record.body;
+    if (share == null) {
+      store(record, null, 0, null, null); // a tombstone, or a record whose share a reader restores
+      return;
+    }
+    if (body.getTombstone() || !record.commitments().sharesSecretWith(shareCommitments)) {
+      throw Rejection.badShare("the moved sharing of " + body.getKey() + " does not commit to"
+          + " the record's secret");
+    }
+    if (!vss.verify(share, shareCommitments)) {
+      throw Rejection.badShare("the handed-over share of " + body.getKey()
+          + " does not verify");
+    }
+    store(record, share, shareEpoch, shareCommitments, null);
+  }
+
+  private volatile long intakesApplied;
+
+  /** The number of the last intake (a grid's secrets taken over) completed here; 0: none. */
+  public long intakesApplied() {
+    return intakesApplied;
+  }
+
+  void intakeApplied(long number, int moved, int withoutShare) {
+    intakesApplied = number;
+    try {
+      audit.adminAction(new AuditLog.Event(clockMillis.getAsLong(), config.serverId(),
+          config.serverId(), "complete intake " + number, "", null,
+          AuditLog.Decision.ALLOWED, "ok", moved + " versions moved here, " + withoutShare
+              + " without a share"));
+    } catch (AuditException e) {
+      // counted by the log; the intake stands
+    }
+  }
+
+  /**
+   * Takes a predecessor grid's server's dealing for a handoff (the {@code HandoffDeal} rpc):
+   * signed by that server and addressed here, or refused.
+   */
+  public dev.meridian.proto.v1.RefreshDealAck handoffDeal(
+      dev.meridian.proto.v1.HandoffDealing dealing) {
+    AdminAgreement agreement = admin;
+    if (agreement == null) {
+      throw new Rejection(Status.Code.FAILED_PRECONDITION, "server " + config.serverId()
+          + " runs no admin agreement, so no handoff");
+    }
+    return agreement.handoff().receive(dealing);
   }
 
   /** A version this server holds a share of: what a refresh deals for and refreshes. */

@@ -93,6 +93,12 @@ public final class KeystoreGrpcService extends KeystoreGrpc.KeystoreImplBase {
     answer(Operation.ADMIN, request, core::refreshDeal, reply);
   }
 
+  @Override
+  public void handoffDeal(dev.meridian.proto.v1.HandoffDealing request,
+      StreamObserver<dev.meridian.proto.v1.RefreshDealAck> reply) {
+    answer(Operation.ADMIN, request, core::handoffDeal, reply);
+  }
+
   private <Q, A> void answer(Operation op, Q request, Function<Q, A> handler,
       StreamObserver<A> reply) {
     ServerMetrics metrics = core.metrics();

@@ -427,11 +427,21 @@ final class ShareRefresher implements AutoCloseable {
    */
   static Map<Integer, byte[]> validDealers(java.util.Collection<RefreshVote> votes, int n,
       int f) {
+    return validDealers(votes, n, n, f);
+  }
+
+  /**
+   * As {@link #validDealers(java.util.Collection, int, int)} when the dealers (indexes below
+   * {@code dealers}) are not the voters ({@code voters} of them, up to f faulty): a handoff.
+   */
+  static Map<Integer, byte[]> validDealers(java.util.Collection<RefreshVote> votes, int dealers,
+      int voters, int f) {
+    int n = voters;
     Map<String, Integer> counts = new HashMap<>();
     for (RefreshVote vote : votes) {
       Set<Integer> seen = new TreeSet<>();
       for (DealerDigest d : vote.getAcceptedList()) {
-        if (d.getDealer() < n && seen.add(d.getDealer())) {
+        if (d.getDealer() < dealers && seen.add(d.getDealer())) {
           counts.merge(d.getDealer() + "/" + HexFormat.of().formatHex(
               d.getManifestSha256().toByteArray()), 1, Integer::sum);
         }

@@ -1,0 +1,190 @@
+package dev.meridian.keystore.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.meridian.keystore.LocalGrid;
+import dev.meridian.keystore.client.KeystoreClient;
+import dev.meridian.keystore.client.KeystoreException;
+import dev.meridian.keystore.quorum.QuorumSystems;
+import dev.meridian.keystore.shamir.Commitments;
+import dev.meridian.keystore.shamir.FeldmanVss;
+import dev.meridian.keystore.shamir.SecretScalar;
+import dev.meridian.keystore.shamir.Share;
+import dev.meridian.keystore.store.InMemoryRecordStore;
+import dev.meridian.proto.v1.HandedRecord;
+import dev.meridian.proto.v1.HandoffDealingBody;
+import dev.meridian.proto.v1.RecordBody;
+import dev.meridian.proto.v1.StoredVersion;
+import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A handoff run by the key servers over gRPC on 127.0.0.1: a 3×3 grid hands every secret to a
+ * 4×4 grid with the same t = 2, the old grid stops taking writes, and the new one serves reads
+ * and writes, with old and new shares never combining.
+ */
+@Timeout(180)
+class GridHandoffTest {
+  private static final List<String> CLIENTS = List.of("alice", "bob");
+  private static final AccessPolicy POLICY = AccessPolicy.of(List.of(
+      new AccessPolicy.Rule("", Set.of("alice", "bob"), Set.of("alice"), Set.of("alice"))));
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final FeldmanVss VSS = FeldmanVss.secp256k1();
+
+  @Test
+  void everySecretMovesToTheLargerGridAndTheOldGridTakesNoMoreWrites() throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient aliceNew = next.client("alice", DEADLINE);
+        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+      aliceOld.put("app/db", bytes("first"));
+      aliceOld.put("app/db", bytes("correct horse"));
+      aliceOld.put("app/api", bytes("battery staple"));
+      aliceOld.put("app/gone", bytes("deleted soon"));
+      aliceOld.delete("app/gone");
+      StoredVersion oldDb = newest(old.server(0).core().stored("app/db"));
+
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceOld.handOff(aliceNew.gridSpec());
+      awaitIntake(next, 16, 1);
+
+      assertArrayEquals(bytes("correct horse"), bobNew.get("app/db").value());
+      assertArrayEquals(bytes("battery staple"), bobNew.get("app/api").value());
+      KeystoreException gone = assertThrows(KeystoreException.class,
+          () -> bobNew.get("app/gone"));
+      assertEquals(Status.Code.NOT_FOUND, gone.code(), gone.getMessage());
+
+      // Every new server holds a share of one new sharing of the same secret (same C_0).
+      Commitments signed = Commitments.decode(RecordBody.parseFrom(oldDb.getRecord().getBody())
+          .getCommitments().toByteArray());
+      List<StoredVersion> moved = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        StoredVersion v = newest(next.server(i).core().stored("app/db"));
+        assertEquals(oldDb.getRecord(), v.getRecord(), "n" + i + " holds the writer's record");
+        assertEquals(1, v.getShareEpoch(), "n" + i);
+        Commitments c = Commitments.decode(v.getShareCommitments().toByteArray());
+        assertTrue(signed.sharesSecretWith(c), "n" + i + ": same secret");
+        assertTrue(VSS.verify(Share.of(i + 1, v.getShare().toByteArray()), c), "n" + i);
+        assertEquals(moved.isEmpty() ? v.getShareCommitments()
+            : moved.get(0).getShareCommitments(), v.getShareCommitments(), "one sharing");
+        moved.add(v);
+      }
+      // Two new shares give the data key; an old share with a new one does not.
+      SecretScalar before = VSS.reconstruct(List.of(
+          Share.of(1, oldDb.getShare().toByteArray()),
+          Share.of(2, newest(old.server(1).core().stored("app/db")).getShare().toByteArray())),
+          2);
+      SecretScalar after = VSS.reconstruct(List.of(
+          Share.of(1, moved.get(0).getShare().toByteArray()),
+          Share.of(5, moved.get(4).getShare().toByteArray())), 2);
+      SecretScalar mixed = VSS.reconstruct(List.of(
+          Share.of(1, oldDb.getShare().toByteArray()),
+          Share.of(5, moved.get(4).getShare().toByteArray())), 2);
+      assertArrayEquals(before.dataKey(), after.dataKey());
+      assertFalse(java.util.Arrays.equals(before.dataKey(), mixed.dataKey()));
+
+      KeystoreException refused = assertThrows(KeystoreException.class,
+          () -> aliceOld.put("app/db", bytes("too late")));
+      assertTrue(refused.getMessage().contains("handed its secrets over"),
+          refused.getMessage());
+      aliceNew.put("app/db", bytes("written to the new grid"));
+      assertArrayEquals(bytes("written to the new grid"), bobNew.get("app/db").value());
+    }
+  }
+
+  @Test
+  void aDealerThatCheatsOneNewServerIsNotCountedThereAndNoSecretIsLost() throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient aliceNew = next.client("alice", DEADLINE);
+        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+      aliceOld.put("app/db", bytes("correct horse"));
+      // Old server s0 hands new server n3 sub-shares off its polynomial.
+      old.server(0).core().handoff().outgoing = body -> !body.getRecipientId().equals("n3")
+          ? body : corrupt(body);
+
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceOld.handOff(aliceNew.gridSpec());
+      awaitIntake(next, 16, 1);
+
+      // n3 refused s0's dealing; the 15 others accepted it, so s0 counts (n' − f = 15), and n3
+      // cannot combine: it keeps the record without a share. Every secret still reads.
+      StoredVersion atN3 = newest(next.server(3).core().stored("app/db"));
+      assertTrue(atN3.getShare().isEmpty(), "n3 could not combine a counted dealer's sub-share");
+      assertEquals(1, newest(next.server(4).core().stored("app/db")).getShareEpoch());
+      assertArrayEquals(bytes("correct horse"), bobNew.get("app/db").value());
+    }
+  }
+
+  @Test
+  void aHandoffToAGridWithAnotherThresholdOrByANonAdminIsRefused() throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid other = old.successor(QuorumSystems.threshold(9, 2), "m", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient bobOld = old.client("bob", DEADLINE);
+        KeystoreClient aliceOther = other.client("alice", DEADLINE)) {
+      KeystoreException t = assertThrows(KeystoreException.class,
+          () -> aliceOld.handOff(aliceOther.gridSpec()));
+      assertEquals(Status.Code.PERMISSION_DENIED, t.code(), t.getMessage());
+      assertTrue(t.getMessage().contains("t = 3"), t.getMessage());
+      KeystoreException bob = assertThrows(KeystoreException.class,
+          () -> bobOld.handOff(aliceOther.gridSpec()));
+      assertTrue(bob.getMessage().contains("does not administer every key"), bob.getMessage());
+      aliceOld.put("app/db", bytes("still writable")); // nothing was handed off
+    }
+  }
+
+  private static HandoffDealingBody corrupt(HandoffDealingBody body) {
+    HandoffDealingBody.Builder bad = body.toBuilder();
+    for (int i = 0; i < bad.getRecordsCount(); i++) {
+      HandedRecord r = bad.getRecords(i);
+      if (!r.getSubShare().isEmpty()) {
+        byte[] y = r.getSubShare().toByteArray();
+        y[31] ^= 1;
+        bad.setRecords(i, r.toBuilder().setSubShare(ByteString.copyFrom(y)));
+      }
+    }
+    return bad.build();
+  }
+
+  private static LocalGrid oldGrid() throws Exception {
+    return LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+        i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+  }
+
+  private static StoredVersion newest(List<StoredVersion> stored) {
+    assertFalse(stored.isEmpty(), "nothing stored");
+    return stored.get(stored.size() - 1);
+  }
+
+  private static void awaitIntake(LocalGrid grid, int n, long number)
+      throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    for (int i = 0; i < n; i++) {
+      while (grid.server(i).core().intakesApplied() < number) {
+        if (System.nanoTime() > until) {
+          throw new AssertionError("server " + i + " did not complete intake " + number
+              + " within 60 s");
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
