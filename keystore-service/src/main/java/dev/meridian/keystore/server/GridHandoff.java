@@ -99,6 +99,10 @@ final class GridHandoff implements AutoCloseable {
   static final int INTAKE_SLOTS = 60;
   /** Versions one server hands over (its dealing message stays under 1 MiB). */
   static final int MAX_VERSIONS = 1500;
+  /** Largest message of a dealing's records; records are ≤ 1 MiB (a write's limit) each. */
+  static final int PART_BYTES = 900 * 1024;
+  /** Most messages one dealing may span. */
+  static final int MAX_PARTS = 64;
   /** Attempts to deliver one dealing (the successor may close its intake slot a bit later). */
   private static final int SEND_ATTEMPTS = 5;
   private static final byte[] MANIFEST_TAG = "meridian handoff manifest v1".getBytes(
@@ -128,6 +132,10 @@ final class GridHandoff implements AutoCloseable {
     final GridSpecs.Grid predecessor;
     final List<Integer> oldXs;
     final Map<Integer, Received> received = new HashMap<>();
+    /** Parts of dealings not yet whole, by dealer and part (guarded by the handoff). */
+    final Map<Integer, TreeMap<Integer, HandoffDealingBody>> parts = new HashMap<>();
+    /** Dealers whose dealing arrived whole (guarded by the handoff). */
+    final Set<Integer> whole = new TreeSet<>();
     final Map<Integer, HandoffVote> votes = new TreeMap<>();
     boolean voted;
 
@@ -249,9 +257,37 @@ final class GridHandoff implements AutoCloseable {
     }
     for (int j = 0; j < bodies.size(); j++) {
       InetSocketAddress unresolved = next.addresses().get(j);
-      send(new InetSocketAddress(unresolved.getHostString(), unresolved.getPort()),
-          bodies.get(j).build(), number);
+      InetSocketAddress to = new InetSocketAddress(unresolved.getHostString(),
+          unresolved.getPort());
+      List<HandoffDealingBody> parts = split(bodies.get(j).build());
+      for (HandoffDealingBody part : parts) {
+        send(to, part, number);
+      }
     }
+  }
+
+  /** One dealing as messages of at most {@link #PART_BYTES} of records each, numbered. */
+  static List<HandoffDealingBody> split(HandoffDealingBody dealing) {
+    List<List<HandedRecord>> groups = new ArrayList<>();
+    List<HandedRecord> group = new ArrayList<>();
+    int bytes = 0;
+    for (HandedRecord r : dealing.getRecordsList()) {
+      int size = r.getSerializedSize() + 8;
+      if (!group.isEmpty() && bytes + size > PART_BYTES) {
+        groups.add(group);
+        group = new ArrayList<>();
+        bytes = 0;
+      }
+      group.add(r);
+      bytes += size;
+    }
+    groups.add(group);
+    List<HandoffDealingBody> parts = new ArrayList<>();
+    for (int i = 0; i < groups.size(); i++) {
+      parts.add(dealing.toBuilder().clearRecords().addAllRecords(groups.get(i)).setPart(i)
+          .setParts(groups.size()).build());
+    }
+    return parts;
   }
 
   private void send(InetSocketAddress to, HandoffDealingBody body, long number) {
@@ -324,7 +360,34 @@ final class GridHandoff implements AutoCloseable {
       throw Rejection.invalid("handoff dealing is addressed to server \"" + body.getRecipientId()
           + "\" of another grid than this one (" + serverIds.get(self) + ")");
     }
-    worker.execute(() -> accept(now, dealer, body));
+    if (body.getParts() < 1 || body.getParts() > MAX_PARTS || body.getPart() >= body.getParts()) {
+      throw Rejection.invalid("handoff dealing part " + body.getPart() + " of " + body.getParts()
+          + ": a dealing spans 1-" + MAX_PARTS + " parts, numbered from 0");
+    }
+    HandoffDealingBody whole;
+    synchronized (this) {
+      if (running != now || now.whole.contains(dealer)) {
+        return RefreshDealAck.getDefaultInstance(); // a resend: the first copy counts
+      }
+      TreeMap<Integer, HandoffDealingBody> parts = now.parts.computeIfAbsent(dealer,
+          d -> new TreeMap<>());
+      if (!parts.isEmpty() && parts.firstEntry().getValue().getParts() != body.getParts()) {
+        throw Rejection.invalid("handoff dealing of " + body.getDealerId() + " said "
+            + parts.firstEntry().getValue().getParts() + " parts before, now "
+            + body.getParts());
+      }
+      parts.putIfAbsent(body.getPart(), body);
+      if (parts.size() < body.getParts()) {
+        return RefreshDealAck.getDefaultInstance();
+      }
+      now.parts.remove(dealer);
+      now.whole.add(dealer);
+      HandoffDealingBody.Builder merged = body.toBuilder().clearRecords().clearPart()
+          .clearParts();
+      parts.values().forEach(p -> merged.addAllRecords(p.getRecordsList()));
+      whole = merged.build();
+    }
+    worker.execute(() -> accept(now, dealer, whole));
     return RefreshDealAck.getDefaultInstance();
   }
 

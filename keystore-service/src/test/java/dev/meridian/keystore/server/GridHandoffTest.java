@@ -130,6 +130,49 @@ class GridHandoffTest {
   }
 
   @Test
+  void secretsLargerThanOneMessageMoveInParts() throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient aliceNew = next.client("alice", DEADLINE);
+        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+      byte[] big = new byte[50 * 1024];
+      for (int i = 0; i < 24; i++) { // about 1.2 MB of ciphertexts: two parts per dealing
+        java.util.Arrays.fill(big, (byte) i);
+        aliceOld.put("big/" + i, big);
+      }
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceOld.handOff(aliceNew.gridSpec());
+      awaitIntake(next, 16, 1);
+      for (int i = 0; i < 24; i++) {
+        java.util.Arrays.fill(big, (byte) i);
+        assertArrayEquals(big, bobNew.get("big/" + i).value(), "big/" + i);
+      }
+    }
+  }
+
+  @Test
+  void aDealingIsSplitIntoNumberedPartsThatJoinToIt() {
+    HandoffDealingBody.Builder body = HandoffDealingBody.newBuilder().setDealerId("s0")
+        .setRecipientId("n1");
+    for (int i = 0; i < 40; i++) {
+      body.addRecords(HandedRecord.newBuilder().setSubShare(ByteString.copyFrom(
+          new byte[50 * 1024])).setShareEpoch(i));
+    }
+    List<HandoffDealingBody> parts = GridHandoff.split(body.build());
+    assertEquals(3, parts.size());
+    List<HandedRecord> joined = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      assertEquals(i, parts.get(i).getPart());
+      assertEquals(3, parts.get(i).getParts());
+      assertTrue(parts.get(i).getSerializedSize() < KeyServer.MAX_REQUEST_BYTES - 1024);
+      joined.addAll(parts.get(i).getRecordsList());
+    }
+    assertEquals(body.getRecordsList(), joined);
+    assertEquals(1, GridHandoff.split(HandoffDealingBody.getDefaultInstance()).get(0).getParts());
+  }
+
+  @Test
   void aHandoffToAGridWithAnotherThresholdOrByANonAdminIsRefused() throws Exception {
     try (LocalGrid old = oldGrid();
         LocalGrid other = old.successor(QuorumSystems.threshold(9, 2), "m", POLICY);
