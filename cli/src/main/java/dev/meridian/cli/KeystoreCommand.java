@@ -24,6 +24,7 @@ import dev.meridian.keystore.tls.TlsCertificates;
 import dev.meridian.keystore.wire.Names;
 import dev.meridian.keystore.wire.Versions;
 import dev.meridian.proto.v1.OperationStats;
+import dev.meridian.proto.v1.AclRule;
 import dev.meridian.proto.v1.StatsBody;
 import dev.meridian.proto.v1.Version;
 import io.grpc.Status;
@@ -46,6 +47,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -833,6 +835,12 @@ public final class KeystoreCommand implements Runnable {
             + " kind and f); the client there must administer every key too.")
     Path to;
 
+    @Option(names = "--keep-rules",
+        description = "Leave the new grid's access rules as they are. By default the new grid"
+            + " takes this grid's rules (as f + 1 of its servers report them), grants and"
+            + " revokes included.")
+    boolean keepRules;
+
     @Option(names = "--wait-seconds", defaultValue = "90", paramLabel = "S",
         description = "How long to wait for the new grid to complete the intake (1-3600;"
             + " default ${DEFAULT-VALUE}).")
@@ -851,12 +859,24 @@ public final class KeystoreCommand implements Runnable {
       }
       PrintWriter out = cmd.getOut();
       try (KeystoreClient from = settings.connect(); KeystoreClient into = next.connect()) {
+        List<AclRule> rules = List.of();
+        if (!keepRules) {
+          Optional<List<AclRule>> agreed = rules(settings);
+          if (agreed.isEmpty()) {
+            return failed(cmd, "fewer than f + 1 = " + (settings.quorums().f() + 1) + " servers"
+                + " of this grid report the same access rules (down, or the rules are changing);"
+                + " try again, or pass --keep-rules");
+          }
+          rules = agreed.get();
+        }
         long[] before = intakes(next);
         for (int i = 0; i < before.length; i++) {
           before[i] = Math.max(0, before[i]); // silent now: any intake it completes is this one
         }
-        into.acceptHandoff(from.gridSpec());
-        out.println("the new grid (" + next.servers().size() + " servers) agreed to take over");
+        into.acceptHandoff(from.gridSpec(), rules);
+        out.println("the new grid (" + next.servers().size() + " servers) agreed to take over"
+            + (keepRules ? ", keeping its access rules" : ", with this grid's " + rules.size()
+                + " access rule(s)"));
         out.flush();
         from.handOff(into.gridSpec());
         out.println("this grid agreed to hand over; it takes no more writes");
@@ -895,6 +915,17 @@ public final class KeystoreCommand implements Runnable {
       } finally {
         next.signingKey().destroy();
       }
+    }
+
+    /** The access rules that at least f + 1 of {@code grid}'s servers report alike. */
+    private static Optional<List<AclRule>> rules(ClientSettings grid) {
+      Map<List<AclRule>, Integer> seen = new java.util.HashMap<>();
+      for (ServerStats.Reply r : ServerStats.fetch(grid.servers(), grid.clientId(),
+          grid.signingKey(), grid.deadline(), grid.transportSecurity())) {
+        r.stats().ifPresent(stats -> seen.merge(stats.getRulesList(), 1, Integer::sum));
+      }
+      return seen.entrySet().stream().filter(e -> e.getValue() >= grid.quorums().f() + 1)
+          .map(Map.Entry::getKey).findFirst();
     }
 
     /** Each new server's last completed intake; -1 where it does not answer (yet). */

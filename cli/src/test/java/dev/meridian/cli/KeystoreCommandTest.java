@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -127,16 +128,29 @@ class KeystoreCommandTest {
       assertEquals(0, run("keystore", "delete", "--config", aliceA.toString(), "db").exit());
       assertEquals(0, run("keystore", "put", "--config", aliceA.toString(), "db",
           "battery staple").exit());
+      for (String right : List.of("admin", "w")) {
+        Run revoke = run("keystore", "revoke", "--config", aliceA.toString(), "bob", right);
+        assertEquals(0, revoke.exit(), revoke::all);
+      }
       Background started = new Background("keystore", "local-grid", "--size", "4", "--f", "1",
           "--dir", b.toString(), "--like", a.toString(), "--for", "120");
       next = started;
       started.awaitReady(() -> started.out.toString().contains("running for 120 s"));
       Path aliceB = b.resolve("alice.properties");
+      Run bobBefore = run("keystore", "put", "--config", b.resolve("bob.properties").toString(),
+          "probe", "the new grid's own rules let bob write");
+      assertEquals(0, bobBefore.exit(), bobBefore::all);
 
       Run handoff = run("keystore", "handoff", "--config", aliceA.toString(), "--to",
           aliceB.toString());
       assertEquals(0, handoff.exit(), handoff::all);
       assertTrue(handoff.out().contains("handoff complete: "), handoff::all);
+      assertTrue(handoff.out().contains("with this grid's 1 access rule(s)"), handoff::all);
+      // The revoke made in the old grid holds in the new one, whose own config lets bob write.
+      Run bobWrites = run("keystore", "put", "--config", b.resolve("bob.properties").toString(),
+          "db", "bob's");
+      assertEquals(1, bobWrites.exit(), bobWrites::all);
+      assertTrue(bobWrites.err().contains("bob may not write key db"), bobWrites::all);
       Run get = run("keystore", "get", "--config", b.resolve("bob.properties").toString(), "db");
       assertEquals(0, get.exit(), get::all);
       assertEquals("battery staple", get.out().strip(), get::all);

@@ -290,8 +290,18 @@ public final class KeystoreClient implements AutoCloseable {
    *     grid, another threshold t, an intake still running), UNAVAILABLE as for {@link #grant}
    */
   public long acceptHandoff(GridSpec predecessor) throws KeystoreException {
+    return acceptHandoff(predecessor, List.of());
+  }
+
+  /**
+   * As {@link #acceptHandoff(GridSpec)}, and from the same slot on the access rules here are
+   * {@code rules} (the predecessor's, as {@code keystore handoff} reads them from f + 1 of its
+   * servers); none: this grid keeps its own. Every client a rule names must be known here.
+   */
+  public long acceptHandoff(GridSpec predecessor, List<dev.meridian.proto.v1.AclRule> rules)
+      throws KeystoreException {
     return admin(AdminOp.newBuilder().setAcceptHandoff(dev.meridian.proto.v1.AcceptHandoffOp
-        .newBuilder().setPredecessor(predecessor)).build());
+        .newBuilder().setPredecessor(predecessor).addAllRules(rules)).build());
   }
 
   /**

@@ -53,6 +53,31 @@ public final class AccessPolicy {
     return new AccessPolicy(rules);
   }
 
+  /** The rules as they travel ({@code AclRule}): by prefix, client ids sorted. */
+  public List<dev.meridian.proto.v1.AclRule> toProto() {
+    List<dev.meridian.proto.v1.AclRule> out = new ArrayList<>();
+    rules.stream().sorted(Comparator.comparing(Rule::keyPrefix)).forEach(r -> out.add(
+        dev.meridian.proto.v1.AclRule.newBuilder().setKeyPrefix(r.keyPrefix())
+            .addAllReaders(new java.util.TreeSet<>(r.readers()))
+            .addAllWriters(new java.util.TreeSet<>(r.writers()))
+            .addAllAdmins(new java.util.TreeSet<>(r.admins())).build()));
+    return out;
+  }
+
+  /**
+   * The policy of rules that travelled as {@code AclRule}s.
+   *
+   * @throws IllegalArgumentException naming a bad prefix or client id, or a repeated prefix
+   */
+  public static AccessPolicy fromProto(List<dev.meridian.proto.v1.AclRule> rules) {
+    List<Rule> out = new ArrayList<>();
+    for (dev.meridian.proto.v1.AclRule r : rules) {
+      out.add(new Rule(r.getKeyPrefix(), Set.copyOf(r.getReadersList()),
+          Set.copyOf(r.getWritersList()), Set.copyOf(r.getAdminsList())));
+    }
+    return of(out);
+  }
+
   /** Every listed client may read, write and administer every key (tests, local grids). */
   public static AccessPolicy openTo(Set<String> clients) {
     return of(List.of(new Rule("", clients, clients, clients)));

@@ -320,9 +320,30 @@ public final class AdminLedger {
       return "an intake is already running (intake " + intakes + ", decided "
           + (slotMillis - lastIntakeSlotMillis) + " ms before this one)";
     }
+    AccessPolicy carried = null;
+    if (op.getAcceptHandoff().getRulesCount() > 0) {
+      try {
+        carried = AccessPolicy.fromProto(op.getAcceptHandoff().getRulesList());
+      } catch (IllegalArgumentException e) {
+        return "the carried access rules: " + e.getMessage();
+      }
+      for (AccessPolicy.Rule rule : carried.rules()) {
+        for (java.util.Set<String> ids : List.of(rule.readers(), rule.writers(), rule.admins())) {
+          for (String id : ids) {
+            if (!clients.containsKey(id)) {
+              return "the carried access rules name client " + id + ", unknown to this grid"
+                  + " (give its servers client." + id + ".public-key first)";
+            }
+          }
+        }
+      }
+    }
     intakes++;
     predecessor = spec;
     lastIntakeSlotMillis = slotMillis;
+    if (carried != null) {
+      policy = carried;
+    }
     return null;
   }
 }

@@ -452,7 +452,8 @@ public final class KeyServerCore {
           .setAuditFailures(audit.failures())
           .setShareRefreshes(refreshesApplied)
           .setIntakesCompleted(intakesApplied)
-          .setHandedOffTo(handedOffTo == null ? "" : handedOffTo);
+          .setHandedOffTo(handedOffTo == null ? "" : handedOffTo)
+          .addAllRules(policy.toProto());
       for (Operation op : Operation.values()) {
         ServerMetrics.OperationStats figures = snapshot.operations().get(op);
         stats.addOperations(OperationStats.newBuilder()

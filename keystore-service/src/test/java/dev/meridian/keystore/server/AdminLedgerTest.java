@@ -130,6 +130,48 @@ class AdminLedgerTest {
     }
   }
 
+  @Test
+  void anIntakeTakesTheCarriedRulesOnlyIfTheyAreValidHereAndOneRunsAtATime() {
+    AdminLedger ledger = new AdminLedger(POLICY, CLIENTS, WINDOW);
+    SigningKey server = SigningKey.generate(RANDOM);
+    dev.meridian.proto.v1.GridSpec.Builder grid = dev.meridian.proto.v1.GridSpec.newBuilder()
+        .setQuorumKind("threshold").setF(0);
+    grid.addServers(dev.meridian.proto.v1.GridServer.newBuilder().setId("old0")
+        .setPublicKey(ByteString.copyFrom(server.verifyingKey().toBytes()))
+        .setHost("127.0.0.1").setPort(7000));
+    AccessPolicy carried = AccessPolicy.of(List.of(new AccessPolicy.Rule("", Set.of("alice",
+        "bob"), Set.of("alice", "bob"), Set.of("alice"))));
+    AdminOp intake = AdminOp.newBuilder().setAcceptHandoff(
+        dev.meridian.proto.v1.AcceptHandoffOp.newBuilder().setPredecessor(grid)
+            .addAllRules(carried.toProto())).build();
+    assertRefused(ledger, request("alice", ALICE, SLOT, intake), "takes part in no handoff");
+    ledger.handoffRules(1, Duration.ofSeconds(30));
+    AdminOp strangers = intake.toBuilder().setAcceptHandoff(intake.getAcceptHandoff()
+        .toBuilder().clearRules().addAllRules(AccessPolicy.of(List.of(new AccessPolicy.Rule("",
+            Set.of("mallory"), Set.of(), Set.of()))).toProto())).build();
+    assertRefused(ledger, request("alice", ALICE, SLOT, strangers),
+        "name client mallory, unknown to this grid");
+    AdminOp noServers = intake.toBuilder().setAcceptHandoff(intake.getAcceptHandoff()
+        .toBuilder().setPredecessor(grid.clone().clearServers())).build();
+    assertRefused(ledger, request("alice", ALICE, SLOT, noServers), "lists 0 servers");
+    AdminOp otherT = intake.toBuilder().setAcceptHandoff(intake.getAcceptHandoff()
+        .toBuilder().setPredecessor(grid.clone().setF(1))).build();
+    assertRefused(ledger, request("alice", ALICE, SLOT, otherT), "f=1 is out of range");
+    AdminLedger thresholdTwo = new AdminLedger(POLICY, CLIENTS, WINDOW);
+    thresholdTwo.handoffRules(2, Duration.ofSeconds(30));
+    assertRefused(thresholdTwo, request("alice", ALICE, SLOT, intake),
+        "has threshold t = 1 (f = 0), this grid t = 2: a handoff keeps t");
+    assertFalse(ledger.policy().allows("bob", Right.WRITE, "x"));
+
+    AdminLedger.Outcome taken = ledger.apply(SLOT, List.of(request("alice", ALICE, SLOT,
+        intake))).get(0);
+    assertTrue(taken.applied(), taken.toString());
+    assertEquals(1, ledger.intakes());
+    assertEquals(carried, ledger.policy());
+    assertTrue(ledger.policy().allows("bob", Right.WRITE, "x"));
+    assertRefused(ledger, request("alice", ALICE, SLOT, intake), "an intake is already running");
+  }
+
   private static void assertRefused(AdminLedger ledger, SignedRequest request, String reason) {
     AdminLedger.Outcome outcome = ledger.apply(SLOT, List.of(request)).get(0);
     assertFalse(outcome.applied(), outcome.toString());

@@ -55,8 +55,11 @@ class GridHandoffTest {
       aliceOld.put("app/gone", bytes("deleted soon"));
       aliceOld.delete("app/gone");
       StoredVersion oldDb = newest(old.server(0).core().stored("app/db"));
+      // A grant made in the old grid: the new grid takes the old grid's rules with the intake.
+      aliceOld.grant("team/", "bob", AccessPolicy.Right.WRITE);
+      assertThrows(KeystoreException.class, () -> bobNew.put("team/plan", bytes("not yet")));
 
-      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceNew.acceptHandoff(aliceOld.gridSpec(), old.server(0).core().policy().toProto());
       aliceOld.handOff(aliceNew.gridSpec());
       awaitIntake(next, 16, 1);
 
@@ -101,6 +104,8 @@ class GridHandoffTest {
           refused.getMessage());
       aliceNew.put("app/db", bytes("written to the new grid"));
       assertArrayEquals(bytes("written to the new grid"), bobNew.get("app/db").value());
+      bobNew.put("team/plan", bytes("the grant moved too"));
+      assertArrayEquals(bytes("the grant moved too"), aliceNew.get("team/plan").value());
     }
   }
 
