@@ -243,12 +243,23 @@ public final class KeyServerCore {
 
   /** Stores a new version and this server's share; the record's signature authenticates it. */
   public StoreAck write(WriteRequest request) {
-    String successor = handedOffTo;
-    if (successor != null) {
-      throw new Rejection(Status.Code.FAILED_PRECONDITION, "server " + config.serverId()
-          + " takes no writes: this grid handed its secrets over to grid " + successor
-          + " (an admin handoff); write to that grid");
+    // Held for the whole write: a handoff waits for writes in flight, so every write this
+    // server acknowledges is stored before its dealer reads the store.
+    writeGate.readLock().lock();
+    try {
+      String successor = handedOffTo;
+      if (successor != null) {
+        throw new Rejection(Status.Code.FAILED_PRECONDITION, "server " + config.serverId()
+            + " takes no writes: this grid handed its secrets over to grid " + successor
+            + " (an admin handoff); write to that grid");
+      }
+      return admitted(request);
+    } finally {
+      writeGate.readLock().unlock();
     }
+  }
+
+  private StoreAck admitted(WriteRequest request) {
     if (request.hasAuth()) {
       // The writer's own authenticated request vouches for the record; readers check the
       // record's signature, so a writer that signs badly only makes its write unreadable.
@@ -842,9 +853,21 @@ public final class KeyServerCore {
   /** Grid this one handed its secrets to (a short id), or null: writes are refused once set. */
   private volatile String handedOffTo;
 
-  /** From now on writes are refused: this grid handed its secrets over to {@code successor}. */
+  /** Writes hold its read side; a handoff takes its write side to stop them. */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock writeGate =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+  /**
+   * From now on writes are refused: this grid handed its secrets over to {@code successor}.
+   * Returns once no write is in flight here (those already admitted are stored).
+   */
   void handedOff(String successor) {
-    handedOffTo = successor;
+    writeGate.writeLock().lock();
+    try {
+      handedOffTo = successor;
+    } finally {
+      writeGate.writeLock().unlock();
+    }
   }
 
   /** Every version stored here, tombstones included, with this server's share (a handoff). */
