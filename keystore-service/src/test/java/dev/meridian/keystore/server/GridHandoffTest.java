@@ -110,6 +110,41 @@ class GridHandoffTest {
   }
 
   @Test
+  void noWriteAcknowledgedByTheOldGridIsLostWhenItHandsOverUnderLoad() throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient aliceNew = next.client("alice", DEADLINE);
+        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+      List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+      java.util.concurrent.atomic.AtomicReference<String> refusal =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread writer = new Thread(() -> {
+        for (int i = 0; refusal.get() == null && i < 100_000; i++) {
+          try {
+            aliceOld.put("load/" + i, bytes("value " + i));
+            acknowledged.add("load/" + i);
+          } catch (KeystoreException e) {
+            refusal.set(e.getMessage());
+          }
+        }
+      }, "writer");
+      writer.start();
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceOld.handOff(aliceNew.gridSpec());
+      writer.join(30_000);
+      assertFalse(writer.isAlive(), "the old grid never refused a write");
+      assertTrue(refusal.get().contains("handed its secrets over"), refusal.get());
+      assertFalse(acknowledged.isEmpty());
+      awaitIntake(next, 16, 1);
+      for (String key : acknowledged) {
+        assertArrayEquals(bytes("value " + key.substring("load/".length())),
+            bobNew.get(key).value(), key + " was acknowledged by the old grid");
+      }
+    }
+  }
+
+  @Test
   void aDealerThatCheatsOneNewServerIsNotCountedThereAndNoSecretIsLost() throws Exception {
     try (LocalGrid old = oldGrid();
         LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
