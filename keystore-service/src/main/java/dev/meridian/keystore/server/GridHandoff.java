@@ -128,7 +128,6 @@ final class GridHandoff implements AutoCloseable {
   /** One running intake: its number, slot, the predecessor, and what arrived. */
   private static final class Intake {
     final long number;
-    final long slot;
     final GridSpecs.Grid predecessor;
     final List<Integer> oldXs;
     final Map<Integer, Received> received = new HashMap<>();
@@ -136,12 +135,11 @@ final class GridHandoff implements AutoCloseable {
     final Map<Integer, TreeMap<Integer, HandoffDealingBody>> parts = new HashMap<>();
     /** Dealers whose dealing arrived whole (guarded by the handoff). */
     final Set<Integer> whole = new TreeSet<>();
-    final Map<Integer, HandoffVote> votes = new TreeMap<>();
-    boolean voted;
+    final VoteWindow<HandoffVote> window;
 
-    Intake(long number, long slot, GridSpecs.Grid predecessor) {
+    Intake(long number, long slot, GridSpecs.Grid predecessor, int voters) {
       this.number = number;
-      this.slot = slot;
+      this.window = new VoteWindow<>(slot, INTAKE_SLOTS, voters);
       this.predecessor = predecessor;
       this.oldXs = IntStream.rangeClosed(1, predecessor.ids().size()).boxed().toList();
     }
@@ -327,7 +325,8 @@ final class GridHandoff implements AutoCloseable {
           + " older one is abandoned", new Object[] {serverIds.get(self), number,
               running.number});
     }
-    running = new Intake(number, slot, GridSpecs.parse(predecessor)); // the ledger checked it
+    running = new Intake(number, slot, GridSpecs.parse(predecessor), // the ledger checked it
+        serverIds.size());
   }
 
   /**
@@ -478,14 +477,10 @@ final class GridHandoff implements AutoCloseable {
    */
   synchronized Optional<HandoffVote> voteFor(long slot) {
     Intake now = running;
-    if (now == null || now.voted || slot <= now.slot || slot > now.slot + INTAKE_SLOTS) {
+    if (now == null || !now.window.voteNow(slot,
+        now.received.size() == now.predecessor.ids().size())) {
       return Optional.empty();
     }
-    if (now.received.size() < now.predecessor.ids().size()
-        && slot < now.slot + INTAKE_SLOTS - 1) {
-      return Optional.empty();
-    }
-    now.voted = true;
     HandoffVote.Builder vote = HandoffVote.newBuilder().setIntake(now.number);
     new TreeMap<>(now.received).forEach((dealer, r) -> {
       if (r.valid()) {
@@ -499,9 +494,8 @@ final class GridHandoff implements AutoCloseable {
   /** A vote decided in {@code slot} from server {@code sender}: the first one counts. */
   synchronized void decided(long slot, int sender, HandoffVote vote) {
     Intake now = running;
-    if (now != null && vote.getIntake() == now.number && slot > now.slot
-        && slot <= now.slot + INTAKE_SLOTS) {
-      now.votes.putIfAbsent(sender, vote);
+    if (now != null && vote.getIntake() == now.number) {
+      now.window.decided(slot, sender, vote);
     }
   }
 
@@ -511,18 +505,18 @@ final class GridHandoff implements AutoCloseable {
    */
   synchronized void slotClosed(long slot) {
     Intake now = running;
-    if (now == null || slot <= now.slot) {
+    if (now == null) {
       return;
     }
-    if (slot > now.slot + INTAKE_SLOTS) {
-      running = null; // its last slot closed while this server was not closing slots
-      return;
-    }
-    if (slot < now.slot + INTAKE_SLOTS && now.votes.size() < serverIds.size()) {
+    VoteWindow.Closing closing = now.window.slotClosed(slot);
+    if (closing == VoteWindow.Closing.OPEN) {
       return;
     }
     running = null;
-    List<RefreshVote> votes = now.votes.values().stream().map(v -> RefreshVote.newBuilder()
+    if (closing == VoteWindow.Closing.MISSED) {
+      return;
+    }
+    List<RefreshVote> votes = now.window.votes().stream().map(v -> RefreshVote.newBuilder()
         .setEpoch(v.getIntake()).addAllAccepted(v.getAcceptedList()).build()).toList();
     Map<Integer, byte[]> valid = ShareRefresher.validDealers(votes,
         now.predecessor.ids().size(), serverIds.size(), f);

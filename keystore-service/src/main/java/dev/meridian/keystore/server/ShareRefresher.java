@@ -128,16 +128,14 @@ final class ShareRefresher implements AutoCloseable {
   /** One running refresh: its number, slot, the versions held at its start, what arrived. */
   private static final class Running {
     final long epoch;
-    final long slot;
     /** Set by the worker when it deals, before it checks any dealing (one worker thread). */
     volatile List<KeyServerCore.HeldShare> held = List.of();
     final Map<Integer, Received> received = new HashMap<>();
-    final Map<Integer, RefreshVote> votes = new TreeMap<>();
-    boolean voted;
+    final VoteWindow<RefreshVote> window;
 
-    Running(long epoch, long slot) {
+    Running(long epoch, long slot, int voters) {
       this.epoch = epoch;
-      this.slot = slot;
+      this.window = new VoteWindow<>(slot, VOTE_SLOTS, voters);
     }
   }
 
@@ -189,7 +187,7 @@ final class ShareRefresher implements AutoCloseable {
       log.log(Level.WARNING, "server {0}: refresh {1} starts while refresh {2} still runs; the"
           + " older one is abandoned", new Object[] {self, epoch, running.epoch});
     }
-    Running now = new Running(epoch, slot);
+    Running now = new Running(epoch, slot, serverIds.size());
     running = now;
     lastStarted = epoch;
     Map<Integer, RefreshDealingBody> parked = new HashMap<>(early);
@@ -372,13 +370,9 @@ final class ShareRefresher implements AutoCloseable {
    */
   synchronized Optional<RefreshVote> voteFor(long slot) {
     Running now = running;
-    if (now == null || now.voted || slot <= now.slot || slot > now.slot + VOTE_SLOTS) {
+    if (now == null || !now.window.voteNow(slot, now.received.size() == serverIds.size())) {
       return Optional.empty();
     }
-    if (now.received.size() < serverIds.size() && slot < now.slot + VOTE_SLOTS - 1) {
-      return Optional.empty();
-    }
-    now.voted = true;
     RefreshVote.Builder vote = RefreshVote.newBuilder().setEpoch(now.epoch);
     new TreeMap<>(now.received).forEach((dealer, r) -> {
       if (r.valid()) {
@@ -392,9 +386,8 @@ final class ShareRefresher implements AutoCloseable {
   /** A vote decided in {@code slot} from server {@code sender}: the first one counts. */
   synchronized void decided(long slot, int sender, RefreshVote vote) {
     Running now = running;
-    if (now != null && vote.getEpoch() == now.epoch && slot > now.slot
-        && slot <= now.slot + VOTE_SLOTS) {
-      now.votes.putIfAbsent(sender, vote);
+    if (now != null && vote.getEpoch() == now.epoch) {
+      now.window.decided(slot, sender, vote);
     }
   }
 
@@ -405,18 +398,18 @@ final class ShareRefresher implements AutoCloseable {
    */
   synchronized void slotClosed(long slot) {
     Running now = running;
-    if (now == null || slot <= now.slot) {
+    if (now == null) {
       return;
     }
-    if (slot > now.slot + VOTE_SLOTS) {
-      running = null; // its last slot closed while this server was not closing slots
-      return;
-    }
-    if (slot < now.slot + VOTE_SLOTS && now.votes.size() < serverIds.size()) {
+    VoteWindow.Closing closing = now.window.slotClosed(slot);
+    if (closing == VoteWindow.Closing.OPEN) {
       return;
     }
     running = null;
-    Map<Integer, byte[]> valid = validDealers(now.votes.values(), serverIds.size(), f);
+    if (closing == VoteWindow.Closing.MISSED) {
+      return;
+    }
+    Map<Integer, byte[]> valid = validDealers(now.window.votes(), serverIds.size(), f);
     worker.execute(() -> apply(now, valid));
   }
 
