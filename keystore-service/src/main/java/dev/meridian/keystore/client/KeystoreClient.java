@@ -281,7 +281,8 @@ public final class KeystoreClient implements AutoCloseable {
   /**
    * Tells this client's grid to take over the secrets {@code predecessor} is about to hand it:
    * an admin action (this client must administer every key here). Its servers then accept
-   * handoff dealings from the predecessor's servers for {@value #INTAKE_SECONDS_NOTE}; run
+   * handoff dealings from the predecessor's servers for 60 agreement rounds (30 s at the
+   * default Δ = 500 ms); run
    * {@link #handOff} on the predecessor within that time. Use {@code keystore handoff}, which
    * runs both and waits for the result.
    *
@@ -318,9 +319,6 @@ public final class KeystoreClient implements AutoCloseable {
     return admin(AdminOp.newBuilder().setHandoff(dev.meridian.proto.v1.HandoffOp.newBuilder()
         .setSuccessor(successor)).build());
   }
-
-  /** How long a successor's servers take dealings after {@link #acceptHandoff}, for Javadoc. */
-  private static final String INTAKE_SECONDS_NOTE = "60 agreement rounds (30 s at Δ = 500 ms)";
 
   /** Deadline of an admin action unless {@link Builder#adminDeadline} says otherwise. */
   public static final Duration DEFAULT_ADMIN_DEADLINE = Duration.ofSeconds(30);

@@ -117,6 +117,8 @@ final class GridHandoff implements AutoCloseable {
   private final KeyServerCore core;
   private final SecureRandom random = new SecureRandom();
   private final ExecutorService worker;
+  /** Sends dealings, one task per successor server, so that one down server delays no other. */
+  private final ExecutorService senders;
   private final long callMillis;
   private volatile TransportSecurity security = TransportSecurity.plaintext();
 
@@ -160,6 +162,11 @@ final class GridHandoff implements AutoCloseable {
     this.callMillis = Math.max(5_000, roundMillis * INTAKE_SLOTS / 2);
     this.worker = Executors.newSingleThreadExecutor(r -> {
       Thread thread = new Thread(r, "grid-handoff-s" + self);
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.senders = Executors.newCachedThreadPool(r -> {
+      Thread thread = new Thread(r, "grid-handoff-send-s" + self);
       thread.setDaemon(true);
       return thread;
     });
@@ -258,9 +265,7 @@ final class GridHandoff implements AutoCloseable {
       InetSocketAddress to = new InetSocketAddress(unresolved.getHostString(),
           unresolved.getPort());
       List<HandoffDealingBody> parts = split(bodies.get(j).build());
-      for (HandoffDealingBody part : parts) {
-        send(to, part, number);
-      }
+      senders.execute(() -> parts.forEach(part -> send(to, part, number)));
     }
   }
 
@@ -661,5 +666,6 @@ final class GridHandoff implements AutoCloseable {
   @Override
   public void close() {
     worker.shutdownNow();
+    senders.shutdownNow();
   }
 }

@@ -170,6 +170,32 @@ class GridHandoffTest {
   }
 
   @Test
+  void aNewServerDownDuringTheHandoffDelaysNoOtherAndTheSecretsStillMove() throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient aliceNew = next.client("alice", DEADLINE);
+        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+      aliceOld.put("app/db", bytes("correct horse"));
+      next.stop(0); // f = 1 new server down: every old server's dealing to it waits in vain
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceOld.handOff(aliceNew.gridSpec());
+      // The intake closes at its last voting slot (n0 never votes); the other 15 count every
+      // old server, because the dealings to them did not queue behind the one to n0.
+      long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      for (int i = 1; i < 16; i++) {
+        while (next.server(i).core().intakesApplied() < 1) {
+          assertTrue(System.nanoTime() < until, "n" + i + " did not complete the intake");
+          Thread.sleep(50);
+        }
+        assertEquals(1, newest(next.server(i).core().stored("app/db")).getShareEpoch(),
+            "n" + i);
+      }
+      assertArrayEquals(bytes("correct horse"), bobNew.get("app/db").value());
+    }
+  }
+
+  @Test
   void secretsLargerThanOneMessageMoveInParts() throws Exception {
     try (LocalGrid old = oldGrid();
         LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
