@@ -34,13 +34,19 @@ class KeystoreDeploymentTest {
 
   @TempDir Path dir;
 
-  @Test
-  void serversInSeparateProcessesServeClientsAndAgreeOnAdminActions() throws Exception {
+  /** A grid written to disk: its server ids, each server's config, the two clients' configs. */
+  private record GridFiles(List<String> ids, List<Path> serverConfigs, Path alice, Path bob) {}
+
+  /**
+   * Identities (keygen; clients' only once) and configs for N servers named PREFIX0 … on free
+   * ports, threshold f = 1, alice administering every key; {@code clients} name the files.
+   */
+  private GridFiles writeGrid(String prefix) throws IOException {
     List<String> ids = new ArrayList<>();
     StringBuilder servers = new StringBuilder();
     StringBuilder serverKeys = new StringBuilder();
     for (int i = 0; i < N; i++) {
-      String id = "s" + i;
+      String id = prefix + i;
       ids.add(id);
       assertEquals(0, run("keystore", "keygen", "--out", dir.resolve(id).toString()).exit());
       servers.append(i == 0 ? "" : ", ").append(id).append("@127.0.0.1:").append(freePort());
@@ -48,35 +54,54 @@ class KeystoreDeploymentTest {
           .append(".pub\n");
     }
     for (String client : List.of("alice", "bob")) {
-      assertEquals(0, run("keystore", "keygen", "--out", dir.resolve(client).toString()).exit());
+      if (!Files.exists(dir.resolve(client + ".key"))) {
+        assertEquals(0, run("keystore", "keygen", "--out", dir.resolve(client).toString())
+            .exit());
+      }
     }
     String common = "quorum.kind = threshold\nquorum.f = 1\nservers = " + servers + "\n"
         + serverKeys;
+    List<Path> configs = new ArrayList<>();
     for (String id : ids) {
-      Files.writeString(dir.resolve(id + ".properties"), "server.id = " + id + "\nkey-file = "
+      Path config = dir.resolve(id + ".properties");
+      Files.writeString(config, "server.id = " + id + "\nkey-file = "
           + id + ".key\nstore = store/" + id + "\n" + common
           + "client.alice.public-key = alice.pub\nclient.bob.public-key = bob.pub\n"
           + "acl.all.prefix =\nacl.all.allow = alice:admin\n");
+      configs.add(config);
     }
-    Path alice = dir.resolve("alice.properties");
-    Path bob = dir.resolve("bob.properties");
+    Path alice = dir.resolve(prefix + "-alice.properties");
+    Path bob = dir.resolve(prefix + "-bob.properties");
     Files.writeString(alice, "client.id = alice\nkey-file = alice.key\ndeadline-ms = 10000\n"
         + common);
     Files.writeString(bob, "client.id = bob\nkey-file = bob.key\ndeadline-ms = 10000\n"
         + "writer.alice.public-key = alice.pub\n" + common);
+    return new GridFiles(ids, configs, alice, bob);
+  }
 
+  /** Starts every server of {@code grid} as a JVM of its own and waits until each listens. */
+  private static void startAll(GridFiles grid, List<Process> processes) throws Exception {
+    List<CompletableFuture<String>> ready = new ArrayList<>();
+    for (Path config : grid.serverConfigs()) {
+      Process p = serve(config);
+      processes.add(p);
+      ready.add(firstLine(p));
+    }
+    for (int i = 0; i < N; i++) {
+      String line = ready.get(i).get(60, TimeUnit.SECONDS);
+      assertTrue(line.startsWith("keystore server " + grid.ids().get(i) + " listening on"
+          + " 127.0.0.1:"), line);
+    }
+  }
+
+  @Test
+  void serversInSeparateProcessesServeClientsAndAgreeOnAdminActions() throws Exception {
+    GridFiles grid = writeGrid("s");
+    Path alice = grid.alice();
+    Path bob = grid.bob();
     List<Process> processes = new ArrayList<>();
     try {
-      List<CompletableFuture<String>> ready = new ArrayList<>();
-      for (String id : ids) {
-        Process p = serve(dir.resolve(id + ".properties"));
-        processes.add(p);
-        ready.add(firstLine(p));
-      }
-      for (int i = 0; i < N; i++) {
-        String line = ready.get(i).get(60, TimeUnit.SECONDS);
-        assertTrue(line.startsWith("keystore server s" + i + " listening on 127.0.0.1:"), line);
-      }
+      startAll(grid, processes);
 
       Run put = run("keystore", "put", "--config", alice.toString(), "app/db", "s3cret");
       assertEquals(0, put.exit(), put::all);
@@ -101,6 +126,41 @@ class KeystoreDeploymentTest {
       assertEquals(0, status.exit(), status::all);
       assertTrue(status.out().contains("4 of 5 servers answer: a quorum is available"),
           status::all);
+    } finally {
+      for (Process p : processes) {
+        p.destroyForcibly();
+      }
+      for (Process p : processes) {
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aGridOfServerProcessesHandsItsSecretsToAnotherAndItsRulesGoAlong() throws Exception {
+    GridFiles old = writeGrid("s");
+    GridFiles next = writeGrid("t");
+    List<Process> processes = new ArrayList<>();
+    try {
+      startAll(old, processes);
+      startAll(next, processes);
+      assertEquals(0, run("keystore", "put", "--config", old.alice().toString(), "app/db",
+          "s3cret").exit());
+      Run grant = run("keystore", "grant", "--config", old.alice().toString(), "bob", "r",
+          "--prefix", "app/");
+      assertEquals(0, grant.exit(), grant::all);
+
+      Run handoff = run("keystore", "handoff", "--config", old.alice().toString(), "--to",
+          next.alice().toString());
+      assertEquals(0, handoff.exit(), handoff::all);
+      assertTrue(handoff.out().contains("handoff complete: 5 of 5 new servers"), handoff::all);
+      processes.get(N + 3).destroyForcibly().waitFor(30, TimeUnit.SECONDS); // t3: f = 1 fails
+      Run get = run("keystore", "get", "--config", next.bob().toString(), "app/db");
+      assertEquals(0, get.exit(), get::all);
+      assertEquals("s3cret", get.out().strip(), get::all);
+      Run late = run("keystore", "put", "--config", old.alice().toString(), "app/db", "late");
+      assertEquals(1, late.exit(), late::all);
+      assertTrue(late.err().contains("handed its secrets over"), late::all);
     } finally {
       for (Process p : processes) {
         p.destroyForcibly();
