@@ -334,6 +334,11 @@ final class GridHandoff implements AutoCloseable {
         serverIds.size());
   }
 
+  /** Whether an intake runs here (its voting window is open). */
+  synchronized boolean intakeRunning() {
+    return running != null;
+  }
+
   /**
    * Takes a predecessor server's dealing: signed by a server of the grid the running intake
    * names, addressed to this server of this grid.

@@ -256,6 +256,66 @@ class GridHandoffTest {
     }
   }
 
+  @Test
+  void aDealingThatIsMalformedUnsignedMisaddressedOrUnexpectedIsRefusedWithTheReason()
+      throws Exception {
+    try (LocalGrid old = oldGrid();
+        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
+        KeystoreClient aliceOld = old.client("alice", DEADLINE);
+        KeystoreClient aliceNew = next.client("alice", DEADLINE)) {
+      KeyServerCore n1 = next.server(1).core();
+      HandoffDealingBody body = HandoffDealingBody.newBuilder().setDealerId("s0")
+          .setRecipientId("n1").setPart(0).setParts(1).build();
+      dev.meridian.proto.v1.HandoffDealing unsigned = dev.meridian.proto.v1.HandoffDealing
+          .newBuilder().setBody(body.toByteString()).build();
+      assertEquals(Status.Code.FAILED_PRECONDITION, refusal(n1, unsigned).code(),
+          "no intake runs yet");
+
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      awaitIntakeStarted(next, 1);
+      Rejection r = refusal(n1, unsigned);
+      assertEquals(Status.Code.UNAUTHENTICATED, r.code(), r.getMessage());
+      Rejection garbage = refusal(n1, unsigned.toBuilder().setBody(ByteString.copyFromUtf8(
+          "not a protobuf \u0000\u00ff")).build());
+      assertEquals(Status.Code.INVALID_ARGUMENT, garbage.code(), garbage.getMessage());
+      // Signed by old server s0, but for n2 (or with part numbers out of range): refused.
+      Rejection misaddressed = refusal(n1, signedByS0(old, body.toBuilder()
+          .setRecipientId("n2").build()));
+      assertTrue(misaddressed.getMessage().contains("addressed to server \"n2\""),
+          misaddressed.getMessage());
+      ByteString identity = ByteString.copyFrom(dev.meridian.keystore.wire.GridSpecs.parse(
+          aliceNew.gridSpec()).identity());
+      Rejection otherGrid = refusal(n1, signedByS0(old, body));
+      assertTrue(otherGrid.getMessage().contains("of another grid"), otherGrid.getMessage());
+      Rejection parts = refusal(n1, signedByS0(old, body.toBuilder()
+          .setSuccessorSha256(identity).setPart(3).setParts(2).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, parts.code(), parts.getMessage());
+      assertTrue(parts.getMessage().contains("part 3 of 2"), parts.getMessage());
+      // A well-formed, signed, addressed dealing is taken.
+      n1.handoffDeal(signedByS0(old, body.toBuilder().setSuccessorSha256(identity).build()));
+    }
+  }
+
+  private static Rejection refusal(KeyServerCore core,
+      dev.meridian.proto.v1.HandoffDealing dealing) {
+    return assertThrows(Rejection.class, () -> core.handoffDeal(dealing));
+  }
+
+  private static dev.meridian.proto.v1.HandoffDealing signedByS0(LocalGrid old,
+      HandoffDealingBody body) {
+    return dev.meridian.proto.v1.HandoffDealing.newBuilder().setBody(body.toByteString())
+        .setSignature(ByteString.copyFrom(old.server(0).core().config().signingKey().sign(
+            body.toByteArray()))).build();
+  }
+
+  private static void awaitIntakeStarted(LocalGrid grid, int server) throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!grid.server(server).core().handoff().intakeRunning()) {
+      assertTrue(System.nanoTime() < until, "the intake never started");
+      Thread.sleep(20);
+    }
+  }
+
   private static HandoffDealingBody corrupt(HandoffDealingBody body) {
     HandoffDealingBody.Builder bad = body.toBuilder();
     for (int i = 0; i < bad.getRecordsCount(); i++) {
