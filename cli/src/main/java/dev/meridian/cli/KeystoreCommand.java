@@ -820,8 +820,9 @@ public final class KeystoreCommand implements Runnable {
   }
 
   @Command(name = "handoff", mixinStandardHelpOptions = true,
-      description = "Move every stored secret to another grid with the same threshold t (a"
-          + " reconfiguration: servers added, removed or replaced; needs the admin right on"
+      description = "Move every stored secret to another grid, re-shared with its threshold (a"
+          + " reconfiguration: servers added, removed or replaced, another f; needs the admin"
+          + " right on"
           + " every key in both grids). The new grid (--to) first agrees to take them over;"
           + " then this grid (--config) agrees to hand them over and stops taking writes; its"
           + " servers re-deal their shares to the new servers, which agree which dealings are"

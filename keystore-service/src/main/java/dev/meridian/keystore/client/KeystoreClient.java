@@ -306,7 +306,8 @@ public final class KeystoreClient implements AutoCloseable {
   }
 
   /**
-   * Hands every secret this client's grid stores over to {@code successor} (same threshold t):
+   * Hands every secret this client's grid stores over to {@code successor}, re-shared with its
+   * threshold:
    * an admin action (this client must administer every key). From the slot that decides it, the
    * servers here refuse writes; each re-deals its shares to the successor's servers, which must
    * have decided {@link #acceptHandoff} first. Reads here keep working until the servers are
@@ -735,12 +736,9 @@ public final class KeystoreClient implements AutoCloseable {
     if (c.body.getTombstone()) {
       return new Opened(new byte[0], List.of(), 0, null);
     }
-    if (c.body.getT() != quorums.t()) {
-      return null; // split for another grid: not readable here
-    }
-    // Split for a grid of another size: readable here only from a sharing a handoff moved here
-    // (its commitments still commit to the writer's C_0 and t).
-    boolean movedHere = c.body.getN() != servers.size();
+    // Split for a grid of another size or threshold: readable here only from a sharing a
+    // handoff moved here (its commitments still commit to the writer's C_0, with this grid's t).
+    boolean movedHere = c.body.getN() != servers.size() || c.body.getT() != quorums.t();
     Commitments signed;
     try {
       signed = Commitments.decode(c.body.getCommitments().toByteArray());
@@ -777,7 +775,8 @@ public final class KeystoreClient implements AutoCloseable {
         } catch (IllegalArgumentException e) {
           commitments = null;
         }
-        if (commitments == null || !signed.sharesSecretWith(commitments)) {
+        if (commitments == null || !signed.commitsToSecretOf(commitments)
+            || commitments.threshold() != quorums.t()) {
           for (Integer server : sharing.getValue()) {
             misbehaving.put(servers.get(server).id(), "sent share commitments that do not commit"
                 + " to the writer's secret (version " + Versions.show(c.body.getVersion()) + ")");

@@ -168,7 +168,7 @@ public final class AdminAgreement implements AutoCloseable {
     this.security = security;
     // A refresh runs until its last voting slot closes; the ledger refuses another before that.
     ledger.refreshGap(Duration.ofNanos(roundNanos * (ShareRefresher.VOTE_SLOTS + f + 3)));
-    ledger.handoffRules(f + 1, Duration.ofNanos(roundNanos * (GridHandoff.INTAKE_SLOTS + f + 3)));
+    ledger.handoffRules(Duration.ofNanos(roundNanos * (GridHandoff.INTAKE_SLOTS + f + 3)));
     replay();
     publish.accept(ledger.policy());
     this.node = AgreementNode.embedded(self, key, roundNanos, clockNanos, security);

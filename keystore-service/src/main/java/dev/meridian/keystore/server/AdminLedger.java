@@ -37,8 +37,8 @@ import java.util.Objects;
  * "") and is refused while the previous one may still run ({@link #refreshGap}); the ledger only
  * counts refreshes ({@link #refreshes()}), the runtime runs them. A handoff ({@code HandoffOp},
  * to a successor grid) and an intake ({@code AcceptHandoffOp}, from a predecessor grid) need the
- * same right and a grid spec that {@link GridSpecs#parse} accepts with this grid's threshold t
- * (a handoff keeps t); an intake is refused while the previous one may still run. The ledger
+ * same right and a grid spec that {@link GridSpecs#parse} accepts; an intake is refused while the
+ * previous one may still run, and its carried access rules must name known clients only. The ledger
  * records the latest of each ({@link #successor()}, {@link #predecessor()}); the runtime runs
  * them. Not thread-safe: one runtime thread feeds it.
  */
@@ -74,7 +74,7 @@ public final class AdminLedger {
   private long refreshes;
   private long lastRefreshSlotMillis = Long.MIN_VALUE;
   private long refreshGapMillis;
-  private int threshold;
+  private boolean handoffsEnabled;
   private long handoffs;
   private GridSpec successor;
   private long intakes;
@@ -127,7 +127,7 @@ public final class AdminLedger {
   public AdminLedger fresh() {
     AdminLedger fresh = new AdminLedger(initial, clients, Duration.ofMillis(windowMillis));
     fresh.refreshGapMillis = refreshGapMillis;
-    fresh.threshold = threshold;
+    fresh.handoffsEnabled = handoffsEnabled;
     fresh.intakeGapMillis = intakeGapMillis;
     return fresh;
   }
@@ -141,11 +141,12 @@ public final class AdminLedger {
   }
 
   /**
-   * This grid's threshold t and how long after one intake another is refused (its voting time);
-   * set once, before the first request is applied. Without it every handoff is refused.
+   * Lets this ledger take handoffs and intakes, refusing an intake for {@code intakeGap} after
+   * another (its voting time); set once, before the first request is applied. Without it every
+   * handoff is refused.
    */
-  void handoffRules(int threshold, Duration intakeGap) {
-    this.threshold = threshold;
+  void handoffRules(Duration intakeGap) {
+    this.handoffsEnabled = true;
     this.intakeGapMillis = intakeGap.toMillis();
   }
 
@@ -302,13 +303,8 @@ public final class AdminLedger {
     } catch (IllegalArgumentException e) {
       return "the " + (out ? "successor" : "predecessor") + " grid: " + e.getMessage();
     }
-    if (threshold == 0) {
+    if (!handoffsEnabled) {
       return "this server takes part in no handoff";
-    }
-    if (grid.quorums().t() != threshold) {
-      return "the " + (out ? "successor" : "predecessor") + " grid has threshold t = "
-          + grid.quorums().t() + " (f = " + grid.quorums().f() + "), this grid t = " + threshold
-          + ": a handoff keeps t (changing it needs a full re-sharing, not supported)";
     }
     if (out) {
       handoffs++;

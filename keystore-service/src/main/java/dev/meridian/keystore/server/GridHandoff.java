@@ -50,8 +50,9 @@ import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
- * Moves every stored secret from one grid to another with the same threshold t (a
- * reconfiguration: servers added, removed or replaced), run by the servers of both grids; no
+ * Moves every stored secret from one grid (threshold t) to another (threshold t', which may
+ * differ: t = f + 1 in each) for a reconfiguration (servers added, removed or replaced, more or
+ * fewer faults tolerated), run by the servers of both grids; no
  * secret passes through a client. The math is {@link Resharing} (Desmedt–Jajodia, verifiable as
  * in Wong, Wang and Wing). One instance plays both parts at one key server:
  *
@@ -62,8 +63,8 @@ import java.util.stream.IntStream;
  *   <li><b>Handoff</b> (predecessor grid): a {@code HandoffOp} naming the successor is decided
  *       there; from that slot on its servers refuse writes (a write the successor would never
  *       see would be lost), and each one re-deals its share of every version it holds: a
- *       Feldman sharing of its share (C_0 = its share·G, public in the old commitments) to the
- *       successor's x's, signed, one message per successor server, with the writers' records.
+ *       Feldman sharing of its share of degree t' − 1 (C_0 = its share·G, public in the old
+ *       commitments) to the successor's x's, signed, one message per successor server, with the writers' records.
  *   <li>Each successor server checks every sub-share addressed to it and votes, through its own
  *       grid's agreement, for the dealers whose dealings all verified, each with the SHA-256 of
  *       the dealer's manifest (records, old sharings, sub-dealing commitments). It votes once
@@ -73,8 +74,10 @@ import java.util.stream.IntStream;
  *       voted for with one manifest (so a dealer counts with at most one). For each version it
  *       takes the counted dealers that dealt it from one old sharing (the newest one that at
  *       least t of them share) and, with at least t of them (so one is correct), combines their
- *       sub-shares with Lagrange coefficients: its share of a new sharing of the same secret,
- *       epoch + 1, commitments E_k = Σ λ_i·D_(i,k), so E_0 = C_0. Deleted keys (tombstones)
+ *       sub-shares with Lagrange coefficients: its share of a new sharing of the same secret
+ *       with threshold t', epoch + 1, commitments E_k = Σ λ_i·D_(i,k), so E_0 = C_0 (the
+ *       writer's record keeps its old n and t; readers of this grid read it through this
+ *       sharing only). Deleted keys (tombstones)
  *       move too: a writer's signature is all they need.
  * </ol>
  *
@@ -84,11 +87,8 @@ import java.util.stream.IntStream;
  * make up to f correct successor servers miss a version's share (bad sub-shares to them while
  * n' − f accept); those keep the record without a share and a reader writes the share back.
  *
- * <p>Limits: t does not change (f neither: t = f + 1); changing it needs a fresh sharing by a
- * reader-writer. The two grids are disjoint sets of server identities (one host may run one
- * server of each). Access rules are each grid's own: the successor starts from its
- * configuration's policy, and grants made by admin actions in the predecessor are not carried
- * over. The predecessor keeps its shares, and serves reads, until its servers are stopped and
+ * <p>Limits: the two grids are disjoint sets of server identities (one host may run one server
+ * of each). Access rules move only as the intake's admin action carries them. The predecessor keeps its shares, and serves reads, until its servers are stopped and
  * their stores deleted: the handoff is only as final as that deletion. At most {@link
  * #MAX_VERSIONS} versions per server (one message each way). Under TLS both grids' certificates
  * must chain to one CA.
@@ -243,8 +243,8 @@ final class GridHandoff implements AutoCloseable {
       Arrays.fill(y, (byte) 0);
       Resharing.SubDealing dealing;
       try {
-        dealing = Resharing.of(Commitments.decode(oldCommitments.toByteArray()), epoch, oldXs, t,
-            newXs).deal(mine, random);
+        dealing = Resharing.of(Commitments.decode(oldCommitments.toByteArray()), epoch, oldXs,
+            next.quorums().t(), newXs).deal(mine, random);
       } catch (IllegalArgumentException e) {
         continue; // a share that does not verify: not dealt, the other holders deal it
       } finally {
@@ -434,7 +434,8 @@ final class GridHandoff implements AutoCloseable {
       Commitments signed = Commitments.decode(record.getCommitments().toByteArray());
       Commitments old = r.getShareEpoch() == 0 ? signed
           : Commitments.decode(r.getShareCommitments().toByteArray());
-      if (!signed.sharesSecretWith(old) || old.threshold() != t) {
+      // The dealer's sharing has its grid's t (a refreshed or moved one too).
+      if (!signed.commitsToSecretOf(old) || old.threshold() != now.predecessor.quorums().t()) {
         return false;
       }
       byte[] bytes = r.getSubShare().toByteArray();
@@ -606,8 +607,8 @@ final class GridHandoff implements AutoCloseable {
       sharings.putIfAbsent(k, new Sharing(r.getShareEpoch(), r.getShareCommitments()));
     }
     for (Map.Entry<String, List<Integer>> e : bySharing.entrySet()) {
-      if (e.getValue().size() < t) {
-        continue;
+      if (e.getValue().size() < now.predecessor.quorums().t()) {
+        continue; // fewer than the old t: maybe none of them correct, and too few to combine
       }
       Sharing sharing = sharings.get(e.getKey());
       List<Resharing.SubShare> subShares = new ArrayList<>();

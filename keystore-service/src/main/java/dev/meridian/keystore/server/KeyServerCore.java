@@ -383,9 +383,12 @@ public final class KeyServerCore {
         throw Rejection.invalid("write-back share_commitments of " + record.key() + " are bad: "
             + e.getMessage());
       }
-      if (!against.sharesSecretWith(moved)) {
+      // Every sharing held here has this grid's t: a refreshed one keeps the record's (which
+      // is this grid's), one moved here by a handoff was dealt with this grid's.
+      if (!against.commitsToSecretOf(moved) || moved.threshold() != config.threshold()) {
         throw Rejection.badShare("write-back share_commitments of " + record.key() + " do not"
-            + " commit to the record's secret (their C_0 or t differ from the record's)");
+            + " commit to the record's secret with t = " + config.threshold() + " (their C_0"
+            + " differs from the record's, or their t from this grid's)");
       }
       against = moved;
     } else if (!request.getShareCommitments().isEmpty()) {
@@ -616,8 +619,8 @@ public final class KeyServerCore {
   }
 
   /**
-   * The record, checked. {@code anyN}: a record split for a grid of another size is accepted (a
-   * sharing moved here by a handoff; its t must still be this grid's). {@code checkWriter}: the
+   * The record, checked. {@code anyN}: a record split for a grid of another size or threshold is
+   * accepted (a sharing moved here by a handoff, whose commitments the caller checks). {@code checkWriter}: the
    * writer must hold the write right here (not for a version handed over from another grid).
    */
   private ValidRecord validate(SignedRecord signed, boolean checkSignature, boolean anyN,
@@ -628,7 +631,7 @@ public final class KeyServerCore {
     if (checkWriter) {
       checkAllowed(version.getClientId(), AccessPolicy.Right.WRITE, key);
     }
-    if ((!anyN && body.getN() != config.quorums().n()) || body.getT() != config.threshold()) {
+    if (!anyN && (body.getN() != config.quorums().n() || body.getT() != config.threshold())) {
       throw Rejection.invalid("record of " + key + " is split n = " + body.getN() + ", t = "
           + body.getT() + "; this grid has n = " + config.quorums().n() + ", t = "
           + config.threshold());
@@ -650,9 +653,9 @@ public final class KeyServerCore {
     } catch (IllegalArgumentException e) {
       throw Rejection.invalid("record of " + key + " has bad commitments: " + e.getMessage());
     }
-    if (commitments.threshold() != config.threshold()) {
+    if (commitments.threshold() != (anyN ? body.getT() : config.threshold())) {
       throw Rejection.invalid("record of " + key + " has " + commitments.threshold()
-          + " commitments; t = " + config.threshold());
+          + " commitments; t = " + (anyN ? body.getT() : config.threshold()));
     }
     int size = signed.getCiphertext().size();
     if (size == 0 || size > config.maxCiphertextBytes()) {
@@ -900,7 +903,8 @@ public final class KeyServerCore {
       store(record, null, 0, null, null); // a tombstone, or a record whose share a reader restores
       return;
     }
-    if (body.getTombstone() || !record.commitments().sharesSecretWith(shareCommitments)) {
+    if (body.getTombstone() || !record.commitments().commitsToSecretOf(shareCommitments)
+        || shareCommitments.threshold() != config.threshold()) {
       throw Rejection.badShare("the moved sharing of " + body.getKey() + " does not commit to"
           + " the record's secret");
     }

@@ -137,7 +137,16 @@ public final class Commitments {
    * points of a committed polynomial at 0 gives the value whose multiple of G is C_0).
    */
   public boolean sharesSecretWith(Commitments other) {
-    return other.points.length == points.length && points[0].equals(other.points[0]);
+    return other.points.length == points.length && commitsToSecretOf(other);
+  }
+
+  /**
+   * Whether {@code other} commits to the same secret, whatever its threshold: equal C_0 = s·G. A
+   * re-sharing to a grid with another threshold keeps C_0 and changes the number of points;
+   * enough shares that verify against either vector interpolate to the same secret.
+   */
+  public boolean commitsToSecretOf(Commitments other) {
+    return points[0].equals(other.points[0]);
   }
 
   /** C_j, normalized; not a copy (BouncyCastle points are immutable). */

@@ -145,7 +145,7 @@ class AdminLedgerTest {
         dev.meridian.proto.v1.AcceptHandoffOp.newBuilder().setPredecessor(grid)
             .addAllRules(carried.toProto())).build();
     assertRefused(ledger, request("alice", ALICE, SLOT, intake), "takes part in no handoff");
-    ledger.handoffRules(1, Duration.ofSeconds(30));
+    ledger.handoffRules(Duration.ofSeconds(30));
     AdminOp strangers = intake.toBuilder().setAcceptHandoff(intake.getAcceptHandoff()
         .toBuilder().clearRules().addAllRules(AccessPolicy.of(List.of(new AccessPolicy.Rule("",
             Set.of("mallory"), Set.of(), Set.of()))).toProto())).build();
@@ -157,10 +157,6 @@ class AdminLedgerTest {
     AdminOp otherT = intake.toBuilder().setAcceptHandoff(intake.getAcceptHandoff()
         .toBuilder().setPredecessor(grid.clone().setF(1))).build();
     assertRefused(ledger, request("alice", ALICE, SLOT, otherT), "f=1 is out of range");
-    AdminLedger thresholdTwo = new AdminLedger(POLICY, CLIENTS, WINDOW);
-    thresholdTwo.handoffRules(2, Duration.ofSeconds(30));
-    assertRefused(thresholdTwo, request("alice", ALICE, SLOT, intake),
-        "has threshold t = 1 (f = 0), this grid t = 2: a handoff keeps t");
     assertFalse(ledger.policy().allows("bob", Right.WRITE, "x"));
 
     AdminLedger.Outcome taken = ledger.apply(SLOT, List.of(request("alice", ALICE, SLOT,

@@ -239,20 +239,68 @@ class GridHandoffTest {
   }
 
   @Test
-  void aHandoffToAGridWithAnotherThresholdOrByANonAdminIsRefused() throws Exception {
+  void aGridToleratingMoreFaultsTakesTheSecretsWithItsOwnThreshold() throws Exception {
+    // 3×3 grid-cr, f = 1, t = 2  →  threshold n = 9, f = 2, t = 3.
     try (LocalGrid old = oldGrid();
-        LocalGrid other = old.successor(QuorumSystems.threshold(9, 2), "m", POLICY);
+        LocalGrid next = old.successor(QuorumSystems.threshold(9, 2), "m", POLICY);
         KeystoreClient aliceOld = old.client("alice", DEADLINE);
         KeystoreClient bobOld = old.client("bob", DEADLINE);
-        KeystoreClient aliceOther = other.client("alice", DEADLINE)) {
-      KeystoreException t = assertThrows(KeystoreException.class,
-          () -> aliceOld.handOff(aliceOther.gridSpec()));
-      assertEquals(Status.Code.PERMISSION_DENIED, t.code(), t.getMessage());
-      assertTrue(t.getMessage().contains("t = 3"), t.getMessage());
+        KeystoreClient aliceNew = next.client("alice", DEADLINE);
+        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+      aliceOld.put("app/db", bytes("correct horse"));
       KeystoreException bob = assertThrows(KeystoreException.class,
-          () -> bobOld.handOff(aliceOther.gridSpec()));
+          () -> bobOld.handOff(aliceNew.gridSpec()));
       assertTrue(bob.getMessage().contains("does not administer every key"), bob.getMessage());
       aliceOld.put("app/db", bytes("still writable")); // nothing was handed off
+
+      aliceNew.acceptHandoff(aliceOld.gridSpec());
+      aliceOld.handOff(aliceNew.gridSpec());
+      awaitIntake(next, 9, 1);
+      assertArrayEquals(bytes("still writable"), bobNew.get("app/db").value());
+      List<Share> shares = new ArrayList<>();
+      Commitments moved = null;
+      for (int i = 0; i < 9; i++) {
+        StoredVersion v = newest(next.server(i).core().stored("app/db"));
+        RecordBody record = RecordBody.parseFrom(v.getRecord().getBody());
+        assertEquals(2, record.getT(), "the writer's record keeps its t");
+        moved = Commitments.decode(v.getShareCommitments().toByteArray());
+        assertEquals(3, moved.threshold(), "m" + i + " holds a share of a t = 3 sharing");
+        assertTrue(Commitments.decode(record.getCommitments().toByteArray())
+            .commitsToSecretOf(moved));
+        shares.add(Share.of(i + 1, v.getShare().toByteArray()));
+      }
+      // Three new shares give the data key the two old ones give; two new ones do not.
+      StoredVersion old0 = newest(old.server(0).core().stored("app/db"));
+      StoredVersion old1 = newest(old.server(1).core().stored("app/db"));
+      byte[] key = VSS.reconstruct(List.of(Share.of(1, old0.getShare().toByteArray()),
+          Share.of(2, old1.getShare().toByteArray())), 2).dataKey();
+      assertArrayEquals(key, VSS.reconstruct(shares.subList(2, 5), 3).dataKey());
+      assertFalse(java.util.Arrays.equals(key, VSS.reconstruct(shares.subList(2, 4), 2)
+          .dataKey()));
+      // m0 … m2 come back empty: 6 holders, fewer than a quorum (7). A reader writes the moved
+      // sharing back (a record split for n = 9, t = 2 with a share of the t = 3 sharing).
+      for (int i = 0; i < 3; i++) {
+        next.restart(i);
+      }
+      assertArrayEquals(bytes("still writable"), bobNew.get("app/db").value());
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      int restored = 0;
+      while (restored == 0 && System.nanoTime() < until) {
+        for (int i = 0; i < 3; i++) {
+          List<StoredVersion> stored = next.server(i).core().stored("app/db");
+          if (!stored.isEmpty() && newest(stored).getShareEpoch() == 1
+              && VSS.verify(Share.of(i + 1, newest(stored).getShare().toByteArray()), moved)) {
+            restored++;
+          }
+        }
+        Thread.sleep(50);
+      }
+      assertTrue(restored > 0, "no restarted server got the moved sharing written back");
+      // A new version written in the new grid is split with its t.
+      aliceNew.put("app/db", bytes("new grid, new t"));
+      assertArrayEquals(bytes("new grid, new t"), bobNew.get("app/db").value());
+      assertEquals(3, RecordBody.parseFrom(newest(next.server(0).core().stored("app/db"))
+          .getRecord().getBody()).getT());
     }
   }
 
