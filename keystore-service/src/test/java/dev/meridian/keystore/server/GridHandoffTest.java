@@ -44,11 +44,12 @@ class GridHandoffTest {
 
   @Test
   void everySecretMovesToTheLargerGridAndTheOldGridTakesNoMoreWrites() throws Exception {
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE);
-        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.gridCr(16, 1), "n")) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
+      KeystoreClient bobNew = g.bobNew;
       aliceOld.put("app/db", bytes("first"));
       aliceOld.put("app/db", bytes("correct horse"));
       aliceOld.put("app/api", bytes("battery staple"));
@@ -111,11 +112,12 @@ class GridHandoffTest {
 
   @Test
   void noWriteAcknowledgedByTheOldGridIsLostWhenItHandsOverUnderLoad() throws Exception {
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE);
-        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.gridCr(16, 1), "n")) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
+      KeystoreClient bobNew = g.bobNew;
       List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
       java.util.concurrent.atomic.AtomicReference<String> refusal =
           new java.util.concurrent.atomic.AtomicReference<>();
@@ -146,11 +148,12 @@ class GridHandoffTest {
 
   @Test
   void aDealerThatCheatsOneNewServerIsNotCountedThereAndNoSecretIsLost() throws Exception {
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE);
-        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.gridCr(16, 1), "n")) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
+      KeystoreClient bobNew = g.bobNew;
       aliceOld.put("app/db", bytes("correct horse"));
       // Old server s0 hands new server n3 sub-shares off its polynomial.
       old.server(0).core().handoff().outgoing = body -> !body.getRecipientId().equals("n3")
@@ -171,11 +174,12 @@ class GridHandoffTest {
 
   @Test
   void aNewServerDownDuringTheHandoffDelaysNoOtherAndTheSecretsStillMove() throws Exception {
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE);
-        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.gridCr(16, 1), "n")) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
+      KeystoreClient bobNew = g.bobNew;
       aliceOld.put("app/db", bytes("correct horse"));
       next.stop(0); // f = 1 new server down: every old server's dealing to it waits in vain
       aliceNew.acceptHandoff(aliceOld.gridSpec());
@@ -197,11 +201,12 @@ class GridHandoffTest {
 
   @Test
   void secretsLargerThanOneMessageMoveInParts() throws Exception {
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE);
-        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.gridCr(16, 1), "n")) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
+      KeystoreClient bobNew = g.bobNew;
       byte[] big = new byte[50 * 1024];
       for (int i = 0; i < 24; i++) { // about 1.2 MB of ciphertexts: two parts per dealing
         java.util.Arrays.fill(big, (byte) i);
@@ -241,12 +246,13 @@ class GridHandoffTest {
   @Test
   void aGridToleratingMoreFaultsTakesTheSecretsWithItsOwnThreshold() throws Exception {
     // 3×3 grid-cr, f = 1, t = 2  →  threshold n = 9, f = 2, t = 3.
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.threshold(9, 2), "m", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient bobOld = old.client("bob", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE);
-        KeystoreClient bobNew = next.client("bob", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.threshold(9, 2), "m");
+        KeystoreClient bobOld = g.old.client("bob", DEADLINE)) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
+      KeystoreClient bobNew = g.bobNew;
       aliceOld.put("app/db", bytes("correct horse"));
       KeystoreException bob = assertThrows(KeystoreException.class,
           () -> bobOld.handOff(aliceNew.gridSpec()));
@@ -307,10 +313,11 @@ class GridHandoffTest {
   @Test
   void aDealingThatIsMalformedUnsignedMisaddressedOrUnexpectedIsRefusedWithTheReason()
       throws Exception {
-    try (LocalGrid old = oldGrid();
-        LocalGrid next = old.successor(QuorumSystems.gridCr(16, 1), "n", POLICY);
-        KeystoreClient aliceOld = old.client("alice", DEADLINE);
-        KeystoreClient aliceNew = next.client("alice", DEADLINE)) {
+    try (Grids g = new Grids(QuorumSystems.gridCr(16, 1), "n")) {
+      LocalGrid old = g.old;
+      LocalGrid next = g.next;
+      KeystoreClient aliceOld = g.aliceOld;
+      KeystoreClient aliceNew = g.aliceNew;
       KeyServerCore n1 = next.server(1).core();
       HandoffDealingBody body = HandoffDealingBody.newBuilder().setDealerId("s0")
           .setRecipientId("n1").setPart(0).setParts(1).build();
@@ -375,6 +382,46 @@ class GridHandoffTest {
       }
     }
     return bad.build();
+  }
+
+  /**
+   * The two grids of a handoff, each test's: an old 3×3 grid-cr (f = 1) and a new one for the
+   * same clients, with alice on both and bob on the new one. Closes clients, then grids.
+   */
+  private static final class Grids implements AutoCloseable {
+    final LocalGrid old;
+    final LocalGrid next;
+    final KeystoreClient aliceOld;
+    final KeystoreClient aliceNew;
+    final KeystoreClient bobNew;
+
+    Grids(dev.meridian.keystore.quorum.QuorumSystem nextQuorums, String prefix)
+        throws Exception {
+      List<AutoCloseable> opened = new ArrayList<>();
+      try {
+        old = oldGrid();
+        opened.add(old);
+        next = old.successor(nextQuorums, prefix, POLICY);
+        opened.add(next);
+        aliceOld = old.client("alice", DEADLINE);
+        opened.add(aliceOld);
+        aliceNew = next.client("alice", DEADLINE);
+        opened.add(aliceNew);
+        bobNew = next.client("bob", DEADLINE);
+      } catch (Exception | Error e) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+          opened.get(i).close();
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (AutoCloseable c : List.of(bobNew, aliceNew, aliceOld, next, old)) {
+        c.close();
+      }
+    }
   }
 
   private static LocalGrid oldGrid() throws Exception {
