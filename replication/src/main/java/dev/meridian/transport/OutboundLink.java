@@ -54,6 +54,8 @@ final class OutboundLink {
   private final AtomicInteger queuedFrames = new AtomicInteger();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  /** Whether "looks gone" was logged at INFO since the link was last up (once per outage). */
+  private final AtomicBoolean goneLogged = new AtomicBoolean();
   private final Runnable drainTask = this::scheduledDrain;
 
   // ---- link thread only (address is also read, racily, by gRPC callbacks) ----
@@ -62,7 +64,8 @@ final class OutboundLink {
   private MemberLinkGrpc.MemberLinkStub stub;
   private Stream current;
   private ScheduledFuture<?> reconnectTimer;
-  private int failures;
+  private int failures; // drives the backoff; a refused probe jumps it to the longest
+  private int attemptsSinceUp; // dials in a row without a stream becoming ready: for the warning
   private long lastEpoch;
   private long epochFloor;
   private boolean closed;
@@ -187,6 +190,8 @@ final class OutboundLink {
     if (s.readyAtNanos == 0) {
       s.readyAtNanos = System.nanoTime();
       everReady = true;
+      attemptsSinceUp = 0;
+      goneLogged.set(false);
       if (failures > 0) {
         GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " is up again at "
             + address + " (stream epoch " + s.epoch + ")");
@@ -349,10 +354,14 @@ final class OutboundLink {
   private void peerLooksGone(InetSocketAddress at, String why) {
     Transport.FrameHandler handler = owner.handler();
     if (handler != null) {
-      // The hint first: a log record can take milliseconds (the first one in a JVM, tens),
-      // and failover time waits on the hint, not on the log.
+      // The hint now, the log record later: formatting and writing one takes milliseconds of
+      // CPU on a failure path that runs cold, and on a small machine that CPU is taken from the
+      // view change the hint starts.
+      // The hint goes out at every refused dial (cheap, and a runtime may have missed one); the
+      // INFO record once per outage, not at every redial for as long as the peer stays down.
       handler.onPeerUnreachable(peer);
-      GrpcTransport.LOG.info(() -> "link " + selfId + " -> " + peer + " at " + at + ": "
+      Level level = goneLogged.compareAndSet(false, true) ? Level.INFO : Level.FINE;
+      owner.logLater(level, () -> "link " + selfId + " -> " + peer + " at " + at + ": "
           + why + "; told the runtime the peer looks gone");
     }
   }
@@ -361,15 +370,19 @@ final class OutboundLink {
   private void scheduleReconnect(Status status, long epoch) {
     long delay = backoffNanos(failures);
     failures++;
+    attemptsSinceUp++;
     // A stream ending once is routine (a peer restarting or shutting down); a peer that stays
-    // unreachable through ten attempts (several seconds of backoff) is worth a warning.
-    Level level = failures == 10 ? Level.WARNING : Level.FINE;
-    if (GrpcTransport.LOG.isLoggable(level)) {
-      GrpcTransport.LOG.log(level, "link " + selfId + " -> " + peer + " at " + address
+    // unreachable through ten attempts in a row (seconds of backoff) is worth a warning. Counted
+    // apart from the backoff's failures, which a refused probe sets to the longest at once: the
+    // warning came at every crash, written by this thread while the view change needed it.
+    if (attemptsSinceUp == 10 || GrpcTransport.LOG.isLoggable(Level.FINE)) {
+      Level level = attemptsSinceUp == 10 ? Level.WARNING : Level.FINE;
+      String what = "link " + selfId + " -> " + peer + " at " + address
           + (epoch == 0 ? "" : ": stream epoch " + epoch) + " ended with " + status.getCode()
           + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")")
           + "; reconnecting in " + TimeUnit.NANOSECONDS.toMillis(delay) + " ms (attempt "
-          + failures + ")");
+          + attemptsSinceUp + ")";
+      GrpcTransport.LOG.log(level, what);
     }
     reconnectTimer = owner.linkThread().schedule(owner.guarded(this::connect), delay,
         TimeUnit.NANOSECONDS);
@@ -424,6 +437,8 @@ final class OutboundLink {
       reconnectTimer = null;
     }
     failures = 0;
+    attemptsSinceUp = 0;
+    goneLogged.set(false);
     connect();
   }
 

@@ -578,6 +578,76 @@ class GrpcTransportTest {
     assertTrue(atA.firstHintNanos.get(B) - closedAt < TimeUnit.SECONDS.toNanos(3));
   }
 
+  /** Log records of the transport's logger, with the nanoTime each was published at. */
+  private static final class RecordedLogs extends java.util.logging.Handler {
+    record Entry(long nanos, java.util.logging.Level level, String message) {}
+
+    final List<Entry> entries = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void publish(java.util.logging.LogRecord r) {
+      entries.add(new Entry(System.nanoTime(), r.getLevel(), r.getMessage()));
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+
+    List<Entry> matching(java.util.logging.Level level, String part) {
+      synchronized (entries) {
+        return entries.stream().filter(e -> e.level().equals(level)
+            && e.message() != null && e.message().contains(part)).toList();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void aCrashedPeerIsLoggedAfterItsHintAndWarnedAboutOnlyAfterTenRefusedDialsInARow()
+      throws Exception {
+    RecordedLogs logs = new RecordedLogs();
+    GrpcTransport.LOG.addHandler(logs);
+    try {
+      // Backoff 1 ms doubling to 256 ms: a refused probe jumps the backoff to 256 ms at once,
+      // which used to count as nine failures and warn "attempt 10" right at the crash.
+      GrpcTransport a = transport(A, x -> x.reconnectBackoff(Duration.ofMillis(1),
+          Duration.ofMillis(256)), B);
+      GrpcTransport b = transport(B, x -> x, A);
+      HintRecorder atA = new HintRecorder();
+      SequenceRecorder atB = new SequenceRecorder();
+      a.start(atA);
+      b.start(atB);
+      introduce(a, b);
+      assertTrue(a.send(B, SequenceRecorder.frame(1, 16)));
+      assertTrue(atB.await(r -> r.last(A) == 1, 5_000), "the link a -> b never came up");
+
+      b.close(); // its port closes, as a crashed process's would
+      assertTrue(atA.awaitHint(B, 3_000), "a was never told that b looks gone");
+      long hintAt = atA.firstHintNanos.get(B);
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (logs.matching(java.util.logging.Level.WARNING, "a -> b").isEmpty()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      List<RecordedLogs.Entry> gone = logs.matching(java.util.logging.Level.INFO, "looks gone");
+      assertEquals(1, gone.size(), "one record that b looks gone: " + logs.entries);
+      assertTrue(gone.get(0).nanos() >= hintAt, "the record came before the hint");
+      List<RecordedLogs.Entry> warnings =
+          logs.matching(java.util.logging.Level.WARNING, "a -> b");
+      assertEquals(1, warnings.size(), "one warning: " + logs.entries);
+      assertTrue(warnings.get(0).message().contains("(attempt 10)"), warnings.get(0).message());
+      // Nine dials at 256 ms (jitter down to 0.8x) come first: at least 1.8 s after the hint.
+      long after = warnings.get(0).nanos() - hintAt;
+      assertTrue(after >= TimeUnit.MILLISECONDS.toNanos(1_800),
+          "warned " + TimeUnit.NANOSECONDS.toMillis(after) + " ms after the crash");
+    } finally {
+      GrpcTransport.LOG.removeHandler(logs);
+    }
+  }
+
   @Test
   @Timeout(value = 20, unit = TimeUnit.SECONDS)
   void aPeerThatNeverCameUpIsNotReportedGone() throws Exception {
