@@ -134,6 +134,8 @@ public final class GrpcTransport implements Transport {
   private final Settings settings;
   private final ScheduledThreadPoolExecutor linkThread;
   private final ThreadPoolExecutor probeThread;
+  /** A throwaway transport ({@link CrashRehearsal}): logs nothing, warms nothing up. */
+  private final boolean quiet;
 
   /** How long a listener probe waits for a connection to be accepted or refused. */
   static final int PROBE_TIMEOUT_MILLIS = 200;
@@ -193,6 +195,7 @@ public final class GrpcTransport implements Transport {
     this.self = b.self;
     this.incarnation = b.incarnation;
     this.listenAddress = b.listen;
+    this.quiet = b.quiet;
     this.settings = new Settings(b.maxMessageBytes, b.maxBatchBytes, b.maxQueuedFrames,
         b.maxQueuedBytes, b.reconnectInitial.toNanos(), b.reconnectMax.toNanos(),
         b.keepAlive.toNanos(), b.keepAliveTimeout.toNanos(), b.flowControlWindowBytes,
@@ -289,12 +292,18 @@ public final class GrpcTransport implements Transport {
     // classes, its date and pattern code). Paid here, not by the first record after a peer dies
     // (peerLooksGone), where on a small machine it competes with the view change for the cores:
     // measured in bench failover traces, 2026-11-24.
-    LOG.info(() -> self + " listening on " + localAddress() + (settings.tls() == null
-        ? " (plaintext)" : " (TLS)"));
+    if (!quiet) {
+      LOG.info(() -> self + " listening on " + localAddress() + (settings.tls() == null
+          ? " (plaintext)" : " (TLS)"));
+    }
     onLinkThread(() -> links.values().forEach(OutboundLink::connect));
-    // The first refused connection in a JVM costs tens of ms (class loading); pay it now rather
-    // than in the first probe after a peer crashes, where it adds straight to failover time.
-    onProbeThread(GrpcTransport::warmUpProbe);
+    if (!quiet) {
+      // The first refused connection in a JVM costs tens of ms (class loading); pay it now
+      // rather than in the first probe after a peer crashes, where it adds straight to failover
+      // time. Likewise the rest of the failure path, once per JVM, in the background.
+      onProbeThread(GrpcTransport::warmUpProbe);
+      CrashRehearsal.startOnce();
+    }
   }
 
   /** Probes a loopback port that was just free, so that the refusal path has run once. */
@@ -499,8 +508,13 @@ public final class GrpcTransport implements Transport {
       return;
     }
     try {
-      linkThread.schedule(guarded(() -> LOG.log(level, message)), LOG_LATER_MILLIS,
-          TimeUnit.MILLISECONDS);
+      // A quiet transport schedules the task too, without writing it: its rehearsal then links
+      // this lambda, which a real crash would otherwise do.
+      linkThread.schedule(guarded(() -> {
+        if (!quiet) {
+          LOG.log(level, message);
+        }
+      }), LOG_LATER_MILLIS, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException closedMeanwhile) {
       // closing: the record is dropped with the transport
     }
@@ -644,6 +658,7 @@ public final class GrpcTransport implements Transport {
     private int flowControlWindowBytes = NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW;
     private Duration closeTimeout = Duration.ofSeconds(5);
     private TlsConfig tls;
+    private boolean quiet;
 
     private Builder(NodeId self) {
       if (self == null) {
@@ -803,6 +818,12 @@ public final class GrpcTransport implements Transport {
      * @throws IllegalArgumentException if there is no peer, or {@code maxBatchBytes} exceeds
      *     what a message can hold
      */
+    /** A throwaway transport of this package ({@link CrashRehearsal}): no log records. */
+    Builder quiet() {
+      this.quiet = true;
+      return this;
+    }
+
     public GrpcTransport build() {
       if (peers.isEmpty()) {
         throw new IllegalArgumentException("transport of " + self + " needs at least one peer");

@@ -650,6 +650,23 @@ class GrpcTransportTest {
 
   @Test
   @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void theStartUpCrashRehearsalGoesAsACrashDoesAndLogsNothing() throws Exception {
+    RecordedLogs logs = new RecordedLogs();
+    GrpcTransport.LOG.addHandler(logs);
+    try {
+      assertTrue(CrashRehearsal.run(), "frames both ways, then the survivor's hint");
+      Thread.sleep(GrpcTransport.LOG_LATER_MILLIS + 100); // records written later would show
+      synchronized (logs.entries) {
+        assertEquals(List.of(), logs.entries.stream()
+            .filter(e -> e.message() != null && e.message().contains("rehearsal")).toList());
+      }
+    } finally {
+      GrpcTransport.LOG.removeHandler(logs);
+    }
+  }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
   void aPeerThatNeverCameUpIsNotReportedGone() throws Exception {
     GrpcTransport a = transport(A, x -> x, B);
     HintRecorder atA = new HintRecorder();
