@@ -186,8 +186,7 @@ public final class NodeRuntime<M> implements AutoCloseable {
     coreExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     // Loaded now rather than by the transport's first hint that a peer crashed, when an idle
     // member has queued no request yet and the class load would add to failover time.
-    PendingRequest loadedNow = new PendingRequest(null, null);
-    assert loadedNow.request() == null;
+    new PendingRequest(null, null);
   }
 
   /** A builder; core, transport and codec are required. */

@@ -555,6 +555,19 @@ class GrpcTransportTest {
     }
   }
 
+  /** Starts a (recording hints) and b, and returns a's recorder once a frame went a -> b. */
+  private static HintRecorder startWithLinkUp(GrpcTransport a, GrpcTransport b)
+      throws InterruptedException {
+    HintRecorder atA = new HintRecorder();
+    SequenceRecorder atB = new SequenceRecorder();
+    a.start(atA);
+    b.start(atB);
+    introduce(a, b);
+    assertTrue(a.send(B, SequenceRecorder.frame(1, 16)));
+    assertTrue(atB.await(r -> r.last(A) == 1, 5_000), "the link a -> b never came up");
+    return atA;
+  }
+
   @Test
   @Timeout(value = 20, unit = TimeUnit.SECONDS)
   void aBrokenStreamToAPortNobodyListensOnAnyMoreIsReportedWithoutWaitingForAReconnection()
@@ -563,13 +576,7 @@ class GrpcTransportTest {
     GrpcTransport a = transport(A, x -> x.reconnectBackoff(Duration.ofSeconds(5),
         Duration.ofSeconds(5)), B);
     GrpcTransport b = transport(B, x -> x, A);
-    HintRecorder atA = new HintRecorder();
-    SequenceRecorder atB = new SequenceRecorder();
-    a.start(atA);
-    b.start(atB);
-    introduce(a, b);
-    assertTrue(a.send(B, SequenceRecorder.frame(1, 16)));
-    assertTrue(atB.await(r -> r.last(A) == 1, 5_000), "the link a -> b never came up");
+    HintRecorder atA = startWithLinkUp(a, b);
     assertTrue(atA.firstHintNanos.isEmpty(), "no hint while b is up");
 
     long closedAt = System.nanoTime();
@@ -615,13 +622,7 @@ class GrpcTransportTest {
       GrpcTransport a = transport(A, x -> x.reconnectBackoff(Duration.ofMillis(1),
           Duration.ofMillis(256)), B);
       GrpcTransport b = transport(B, x -> x, A);
-      HintRecorder atA = new HintRecorder();
-      SequenceRecorder atB = new SequenceRecorder();
-      a.start(atA);
-      b.start(atB);
-      introduce(a, b);
-      assertTrue(a.send(B, SequenceRecorder.frame(1, 16)));
-      assertTrue(atB.await(r -> r.last(A) == 1, 5_000), "the link a -> b never came up");
+      HintRecorder atA = startWithLinkUp(a, b);
 
       b.close(); // its port closes, as a crashed process's would
       assertTrue(atA.awaitHint(B, 3_000), "a was never told that b looks gone");
