@@ -811,6 +811,12 @@ public final class GrpcTransport implements Transport {
       return this;
     }
 
+    /** A throwaway transport of this package ({@link CrashRehearsal}): no log records. */
+    Builder quiet() {
+      this.quiet = true;
+      return this;
+    }
+
     /**
      * Builds the transport. Binds nothing and starts no thread; {@link GrpcTransport#start}
      * does.
@@ -818,12 +824,6 @@ public final class GrpcTransport implements Transport {
      * @throws IllegalArgumentException if there is no peer, or {@code maxBatchBytes} exceeds
      *     what a message can hold
      */
-    /** A throwaway transport of this package ({@link CrashRehearsal}): no log records. */
-    Builder quiet() {
-      this.quiet = true;
-      return this;
-    }
-
     public GrpcTransport build() {
       if (peers.isEmpty()) {
         throw new IllegalArgumentException("transport of " + self + " needs at least one peer");
