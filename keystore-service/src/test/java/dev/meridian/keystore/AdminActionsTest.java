@@ -172,6 +172,85 @@ class AdminActionsTest {
     }
   }
 
+  /** Alice's signed grant of read on {@code prefix} to bob, under the given signature bytes. */
+  private static SignedRequest aliceGrant(LocalGrid grid, String prefix, long timestampMillis,
+      boolean forged) {
+    byte[] body = RequestBody.newBuilder().setClientId("alice")
+        .setTimestampMillis(timestampMillis)
+        .setNonce(ByteString.copyFrom(Hashes.sha256(bytes(prefix)), 0, 16))
+        .setAdmin(AdminOp.newBuilder().setGrant(AclChange.newBuilder().setKeyPrefix(prefix)
+            .setClientId("bob").setRight(AclRight.ACL_RIGHT_READ)))
+        .build().toByteArray();
+    byte[] signature = grid.signingKey("alice").sign(forged ? bytes("other bytes") : body);
+    return SignedRequest.newBuilder().setBody(ByteString.copyFrom(body))
+        .setSignature(ByteString.copyFrom(signature)).build();
+  }
+
+  /**
+   * The server that does not propose a request signed at {@code timestampMillis} in its first
+   * window (so does not check it on arrival) but does in its second: (σ + f + 1) mod n, with
+   * σ the slot of the timestamp (f = 1, n = 9, the local grid's 500 ms rounds).
+   */
+  private static int heldUncheckedUntilTheSecondWindow(long timestampMillis) {
+    return (int) Math.floorMod(Math.floorDiv(timestampMillis, 500L) + 2, 9L);
+  }
+
+  @Test
+  void aForgedRequestHeldUncheckedIsRefusedWhenItsHolderComesToProposeIt() throws Exception {
+    // Only a request's f + 1 first proposers check its signature on arrival; another server
+    // holds it unchecked, to answer with its decided outcome. Forged bytes sent to such a
+    // server alone are never decided: it checks them before it proposes them, a window later,
+    // and refuses them then. Nothing is applied anywhere.
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+        i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new)) {
+      long now = System.currentTimeMillis();
+      int holder = heldUncheckedUntilTheSecondWindow(now);
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+          () -> adminCall(grid, holder, aliceGrant(grid, "forged/", now, true)));
+      assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+      assertTrue(refused.getStatus().getDescription().contains("does not verify"),
+          refused.getStatus().getDescription());
+      for (int i = 0; i < 9; i++) {
+        assertEquals(0, grid.server(i).adminSequence(), "s" + i);
+      }
+    }
+  }
+
+  @Test
+  void aForgedCopyHeldFirstDoesNotStandInForTheRealRequest() throws Exception {
+    // The forged copy reaches the unchecking server first; the real request (same body, real
+    // signature) follows to every server. The server checks the second copy, holds that one,
+    // and answers with its outcome; every server applies the real request once.
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+        i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new)) {
+      long now = System.currentTimeMillis();
+      int holder = heldUncheckedUntilTheSecondWindow(now);
+      SignedRequest real = aliceGrant(grid, "real/", now, false);
+      ExecutorService callers = Executors.newFixedThreadPool(10);
+      try {
+        Future<AdminReplyBody> forgedCall = callers.submit(
+            () -> adminCall(grid, holder, aliceGrant(grid, "real/", now, true)));
+        Thread.sleep(200); // the forged copy is held before the real one arrives
+        List<Future<AdminReplyBody>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+          int server = i;
+          calls.add(callers.submit(() -> adminCall(grid, server, real)));
+        }
+        for (Future<AdminReplyBody> call : calls) {
+          AdminReplyBody reply = call.get(30, TimeUnit.SECONDS);
+          assertEquals(AdminOutcome.ADMIN_OUTCOME_APPLIED, reply.getOutcome(), reply.toString());
+          assertEquals(1, reply.getPolicySequence());
+        }
+        forgedCall.get(30, TimeUnit.SECONDS); // it waited on the same body: answered, not hung
+      } finally {
+        callers.shutdownNow();
+      }
+      assertSamePolicyEverywhere(grid, 9);
+      assertEquals(1, grid.server(holder).adminSequence());
+      assertTrue(grid.server(holder).core().policy().allows("bob", Right.READ, "real/x"));
+    }
+  }
+
   private static AdminReplyBody adminCall(LocalGrid grid, int server, SignedRequest request)
       throws Exception {
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1",

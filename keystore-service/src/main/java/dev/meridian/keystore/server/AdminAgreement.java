@@ -51,9 +51,11 @@ import java.util.logging.Logger;
  * batch of the admin requests clients sent it; the instance of slot k and sender s is known to
  * every server from its id alone, so servers join instances when their first message arrives and
  * idle slots cost nothing. Who proposes a request is fixed by the request itself ({@link
- * #proposerOf}): the leader of its window, so all requests of one slot usually travel in one
- * batch, and a faulty leader only delays them by one window of f + 3 slots to the next leader.
- * Slot k's instances all decide by k·Δ + (f + 1)·Δ; half a round later
+ * #proposes}): the f + 1 proposers of its window, so all requests of one slot usually travel in
+ * the same f + 1 batches, at least one from a correct server. Only they check its signature on
+ * arrival; the other servers hold it unchecked and check it before they would propose it, and
+ * a request f + 1 decided batches hold alike is applied without a second check ({@link
+ * SlotRequests}). Slot k's instances all decide by k·Δ + (f + 1)·Δ; half a round later
  * each server feeds the decided batches of slot k to its ledger in sender order. Agreement gives
  * every correct server the same batches, and the ledger is deterministic, so correct servers
  * apply the same actions in the same order and hold the same policy. Reads and writes never wait
@@ -127,11 +129,14 @@ public final class AdminAgreement implements AutoCloseable {
   private static final class Pending {
     final SignedRequest request;
     final long signedSlot;
+    /** Its client's signature was checked here: only such a request is proposed from here. */
+    boolean verified;
     long proposedIn = -1; // the open slot it is proposed in here, or -1
 
-    Pending(SignedRequest request, long signedSlot) {
+    Pending(SignedRequest request, long signedSlot, boolean verified) {
       this.request = request;
       this.signedSlot = signedSlot;
+      this.verified = verified;
     }
   }
   /** Warnings about late messages: a few, not one per message. */
@@ -241,10 +246,24 @@ public final class AdminAgreement implements AutoCloseable {
   }
 
   /**
-   * Queues an admin request whose signature the caller verified for agreement; completes with
-   * its outcome here once decided and stored.
+   * Whether this server is one of the proposers of the first window of a request whose client
+   * signed {@code timestampMillis}: such a server checks the request's signature on arrival,
+   * since it proposes the request at once; the others need not ({@link #submit}).
    */
-  synchronized CompletableFuture<AdminLedger.Outcome> submit(SignedRequest request) {
+  boolean proposesFirst(long timestampMillis) {
+    long signed = slotOf(timestampMillis);
+    return proposes(signed, signed + 2, f, serverKeys.size(), self);
+  }
+
+  /**
+   * Queues an admin request for agreement; completes with its outcome here once decided and
+   * stored. {@code verified}: the caller checked its client's signature. An unchecked request
+   * is only held (within {@link #MAX_PENDING}) to answer with its decided outcome: it is checked
+   * before this server ever proposes it, and a decided request was checked by its proposers or
+   * by this server's ledger, so nothing is done for bytes that do not verify.
+   */
+  synchronized CompletableFuture<AdminLedger.Outcome> submit(SignedRequest request,
+      boolean verified) {
     // Looked up again under the lock: it may have been decided since the caller last looked.
     AdminLedger.Outcome known = recentOutcomes.get(AdminLedger.signedHash(request));
     if (known != null) {
@@ -252,11 +271,27 @@ public final class AdminAgreement implements AutoCloseable {
     }
     byte[] hash = Hashes.sha256(request.getBody().toByteArray());
     String id = HexFormat.of().formatHex(hash);
-    if (!pending.containsKey(id) && pending.size() >= MAX_PENDING) {
+    Pending held = pending.get(id);
+    if (held == null && pending.size() >= MAX_PENDING) {
       throw Rejection.exhausted(MAX_PENDING + " admin requests are already waiting at this server");
     }
-    ledger.alreadyVerified(request); // the core authenticated it just now
-    pending.putIfAbsent(id, new Pending(request, signedSlot(request)));
+    if (held != null && !held.request.equals(request)) {
+      // The same body under other signature bytes (a forgery, or a forged copy came first):
+      // checked now, and the copy that verifies is the one held, so no unchecked bytes can
+      // stand in for a real request.
+      if (!verified && !ledger.verifiesNow(request)) {
+        throw Rejection.unauthenticated("admin request signature does not verify");
+      }
+      verified = true;
+      held = null;
+    } else if (verified) {
+      ledger.alreadyVerified(request); // the core authenticated it just now
+    }
+    if (held == null) {
+      pending.put(id, new Pending(request, signedSlot(request), verified));
+    } else if (verified) {
+      held.verified = true;
+    }
     CompletableFuture<AdminLedger.Outcome> outcome = new CompletableFuture<>();
     waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(outcome);
     return outcome;
@@ -314,9 +349,21 @@ public final class AdminAgreement implements AutoCloseable {
     intakeVote.ifPresent(batch::addHandoffVotes);
     int bytes = 0;
     List<Pending> chosen = new ArrayList<>();
-    for (Pending p : pending.values()) {
-      if (p.proposedIn >= 0 || proposerOf(p.signedSlot, slot, f, serverKeys.size()) != self) {
+    for (java.util.Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (p.proposedIn >= 0 || !proposes(p.signedSlot, slot, f, serverKeys.size(), self)) {
         continue;
+      }
+      if (!p.verified) {
+        // Held unchecked (this server was not among its first proposers): a correct server
+        // proposes only requests whose signature it checked, which is what lets the others
+        // skip their own check of a request f + 1 proposers decided alike (close).
+        if (!ledger.verifiesNow(p.request)) {
+          it.remove();
+          failWaiters(p, "admin request signature does not verify");
+          continue;
+        }
+        p.verified = true;
       }
       int size = p.request.getSerializedSize() + 8;
       if (batch.getRequestsCount() == MAX_BATCH || bytes + size > Value.MAX_BYTES - 64) {
@@ -337,31 +384,65 @@ public final class AdminAgreement implements AutoCloseable {
   }
 
   /**
-   * The server that proposes, in {@code slot}, a request whose client signed a timestamp in slot
-   * σ, or -1 before its first window. Windows of f + 3 slots start at σ + 2 (the first slot
-   * whose proposing tick comes after the request reached the servers); the k-th is led by server
-   * (σ + k) mod n. Every server computes the same from the signed bytes, so requests signed in
-   * one slot share one leader and one batch; up to f faulty leaders delay a request by at most
-   * f windows. A batch proposed in slot s is applied at (s + f + 1.5)·Δ and the next window's
-   * first proposing tick is at (s + f + 2)·Δ, so a correct leader's requests are gone before
-   * the next leader would take them over.
+   * Whether {@code server} proposes, in {@code slot}, a request whose client signed a timestamp
+   * in slot σ. Windows of f + 3 slots start at σ + 2 (the first slot whose proposing tick comes
+   * after the request reached the servers); the k-th window's proposers are the f + 1 servers
+   * (σ + k + j) mod n, j = 0 … f. Every server computes the same from the signed bytes, so
+   * requests signed in one slot share their proposers and travel in the same f + 1 batches.
+   * One of the f + 1 is correct, so a request that reached every correct server is proposed in
+   * its first window. A request that f + 1 proposers put in the slot's decided batches alike was
+   * checked by a correct one, so the other servers skip their own check of its signature
+   * ({@link #close}): that, not speed of delivery, is why a window has f + 1 proposers.
+   * Consecutive windows share f proposers, so a request held by a correct proposer is proposed
+   * again if its first batch was not decided. A batch proposed in slot s is applied at
+   * (s + f + 1.5)·Δ and the next window's first proposing tick is at (s + f + 2)·Δ, so a
+   * correct proposer's requests are gone before the next window would propose them again.
    */
-  static long proposerOf(long signedSlot, long slot, int f, int n) {
+  static boolean proposes(long signedSlot, long slot, int f, int n, int server) {
     long first = signedSlot + 2;
     if (slot < first) {
-      return -1;
+      return false;
     }
     long window = (slot - first) / (f + 3);
-    return Math.floorMod(signedSlot + window, (long) n);
+    long offset = Math.floorMod(server - signedSlot - window, (long) n);
+    return offset <= Math.min(f, n - 1);
   }
 
   /** The slot of the timestamp the request's client signed (the core parsed it already). */
   private long signedSlot(SignedRequest request) {
     try {
-      long millis = RequestBody.parseFrom(request.getBody()).getTimestampMillis();
-      return Math.floorDiv(Math.multiplyExact(millis, 1_000_000L), roundNanos);
-    } catch (InvalidProtocolBufferException | ArithmeticException e) {
+      return slotOf(RequestBody.parseFrom(request.getBody()).getTimestampMillis());
+    } catch (InvalidProtocolBufferException e) {
       return Math.floorDiv(clockNanos.getAsLong(), roundNanos); // cannot happen after the core
+    }
+  }
+
+  private long slotOf(long timestampMillis) {
+    try {
+      return Math.floorDiv(Math.multiplyExact(timestampMillis, 1_000_000L), roundNanos);
+    } catch (ArithmeticException e) {
+      return Math.floorDiv(clockNanos.getAsLong(), roundNanos); // absurd: judged stale later
+    }
+  }
+
+  /**
+   * Tells whoever waits here for this request its outcome; guarded by this. Called once the
+   * action is stored and the policy it made is in force here, so that a client told "applied"
+   * finds it in force at this server.
+   */
+  private void answer(AdminLedger.Outcome outcome) {
+    List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
+    if (waiting != null) {
+      waiting.forEach(w -> w.complete(outcome));
+    }
+  }
+
+  /** Fails whoever waits here for {@code p}'s outcome; guarded by this. */
+  private void failWaiters(Pending p, String why) {
+    String id = HexFormat.of().formatHex(Hashes.sha256(p.request.getBody().toByteArray()));
+    List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(id);
+    if (waiting != null) {
+      waiting.forEach(w -> w.completeExceptionally(Rejection.unauthenticated(why)));
     }
   }
 
@@ -434,19 +515,25 @@ public final class AdminAgreement implements AutoCloseable {
     ShareRefresher refreshes = refresher;
     GridHandoff handoffs = handoff;
     long slotMillis = Math.floorDiv(slot * roundNanos, 1_000_000L);
+    Map<Integer, AdminBatch> decidedBatches = new LinkedHashMap<>();
+    for (Map.Entry<Integer, Decision> sent : inOrder) {
+      if (sent.getValue().value().isEmpty()) {
+        continue;
+      }
+      try {
+        decidedBatches.put(sent.getKey(),
+            AdminBatch.parseFrom(sent.getValue().value().get().bytes()));
+      } catch (InvalidProtocolBufferException e) {
+        // a faulty sender's garbage: every correct server skips it alike
+      }
+    }
+    SlotRequests unique = SlotRequests.of(decidedBatches, f);
     synchronized (this) {
       AccessPolicy before = ledger.policy();
-      for (Map.Entry<Integer, Decision> sent : inOrder) {
-        Decision d = sent.getValue();
-        if (d.value().isEmpty()) {
-          continue;
-        }
-        AdminBatch batch;
-        try {
-          batch = AdminBatch.parseFrom(d.value().get().bytes());
-        } catch (InvalidProtocolBufferException e) {
-          continue; // a faulty sender's garbage: every correct server skips it alike
-        }
+      List<AdminLedger.Outcome> answers = new ArrayList<>(); // once the new policy is in force
+      unique.checkedByACorrectProposer().forEach(ledger::alreadyVerified);
+      for (Map.Entry<Integer, AdminBatch> sent : unique.batches().entrySet()) {
+        AdminBatch batch = sent.getValue();
         try {
           persist(slotMillis, batch);
         } catch (StoreException e) {
@@ -489,15 +576,13 @@ public final class AdminAgreement implements AutoCloseable {
         }
         for (AdminLedger.Outcome outcome : outcomes) {
           pending.remove(outcome.id());
-          List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
-          if (waiting != null) {
-            waiting.forEach(w -> w.complete(outcome));
-          }
+          answers.add(outcome);
         }
       }
       if (!ledger.policy().equals(before)) {
         publish.accept(ledger.policy());
       }
+      answers.forEach(this::answer);
       if (refreshes != null) {
         refreshes.slotClosed(slot);
       }
@@ -704,6 +789,7 @@ public final class AdminAgreement implements AutoCloseable {
         deletes.add(storeKey(i));
       }
     }
+    List<AdminLedger.Outcome> answers = new ArrayList<>();
     for (int i = common; i < agreed.size(); i++) {
       AdminLogEntry e = agreed.get(i);
       SignedRequest request = e.getRequest();
@@ -712,16 +798,14 @@ public final class AdminAgreement implements AutoCloseable {
       onDecided.accept(request, outcome);
       recentOutcomes.putIfAbsent(AdminLedger.signedHash(request), outcome);
       pending.remove(outcome.id());
-      List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
-      if (waiting != null) {
-        waiting.forEach(w -> w.complete(outcome));
-      }
+      answers.add(outcome);
     }
     store.write(puts, deletes);
     storedCount = agreed.size();
     if (!ledger.policy().equals(before)) {
       publish.accept(ledger.policy());
     }
+    answers.forEach(this::answer); // stored, and in force here
     ShareRefresher r = refresher;
     if (r != null) {
       r.replayed(ledger.refreshes()); // refreshes decided while it was away are not run here

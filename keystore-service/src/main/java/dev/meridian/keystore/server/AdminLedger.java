@@ -110,6 +110,27 @@ public final class AdminLedger {
     verifiedRequests.put(signedHash(request), Boolean.TRUE);
   }
 
+  /**
+   * Checks this request's signature under its client's registered key now (false if it does not
+   * parse, names no known client or does not verify); a success is remembered as by {@link
+   * #alreadyVerified}.
+   */
+  public boolean verifiesNow(SignedRequest request) {
+    RequestBody body;
+    try {
+      body = RequestBody.parseFrom(request.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      return false;
+    }
+    VerifyingKey key = clients.get(body.getClientId());
+    if (key == null || !key.verify(request.getBody().toByteArray(),
+        request.getSignature().toByteArray())) {
+      return false;
+    }
+    alreadyVerified(request);
+    return true;
+  }
+
   private boolean verified(SignedRequest request) {
     return verifiedRequests.remove(signedHash(request)) != null;
   }

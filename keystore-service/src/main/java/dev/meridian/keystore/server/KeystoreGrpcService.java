@@ -61,7 +61,10 @@ public final class KeystoreGrpcService extends KeystoreGrpc.KeystoreImplBase {
   public void admin(SignedRequest request, StreamObserver<AdminReply> reply) {
     // Answered when agreement among the servers decided it: not on this thread.
     answer(Operation.ADMIN, request, r -> {
-      core.admin(r).whenComplete((answer, failure) -> {
+      core.admin(r).whenComplete((answer, thrown) -> {
+        // A stage derived from a failed one fails with the cause wrapped.
+        Throwable failure = thrown instanceof java.util.concurrent.CompletionException wrapped
+            && wrapped.getCause() != null ? wrapped.getCause() : thrown;
         if (failure == null) {
           reply.onNext(answer);
           reply.onCompleted();

@@ -59,12 +59,7 @@ final class RequestAuthenticator {
 
   /** The request, if it is authentic and fresh; a {@link Rejection} if not. */
   Authenticated authenticate(SignedRequest request) {
-    RequestBody body;
-    try {
-      body = RequestBody.parseFrom(request.getBody());
-    } catch (InvalidProtocolBufferException e) {
-      throw Rejection.invalid("request body is not a valid RequestBody message");
-    }
+    RequestBody body = parse(request);
     byte[] sessionKey = null;
     if (!request.getSessionId().isEmpty()) {
       Session session = sessions.getIfPresent(request.getSessionId());
@@ -109,11 +104,35 @@ final class RequestAuthenticator {
     return key;
   }
 
+  /** The request's body; INVALID_ARGUMENT if it does not parse. */
+  static RequestBody parse(SignedRequest request) {
+    try {
+      return RequestBody.parseFrom(request.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      throw Rejection.invalid("request body is not a valid RequestBody message");
+    }
+  }
+
+  /**
+   * What can be checked of a request without its signature: the client is registered and the
+   * timestamp is within the window of this server's clock. Remembers no nonce (unchecked bytes
+   * must not burn a real client's nonce).
+   */
+  void checkTimestamp(String clientId, long timestampMillis) {
+    clientKey(clientId);
+    checkWindow(clientId, timestampMillis);
+  }
+
   /**
    * Checks a signed message's timestamp and nonce (call after its signature verified): within
    * the window, and a nonce this client has not used within twice the window.
    */
   void checkFresh(String clientId, long timestampMillis, ByteString nonce) {
+    checkWindow(clientId, timestampMillis);
+    rememberNonce(clientId, nonce);
+  }
+
+  private void checkWindow(String clientId, long timestampMillis) {
     long now = clockMillis.getAsLong();
     long skew = timestampMillis - now;
     if (Math.abs(skew) > windowMillis) {
@@ -121,6 +140,9 @@ final class RequestAuthenticator {
           + " is stale or from the future: its timestamp is " + skew
           + " ms from this server's clock, the window is ±" + windowMillis + " ms");
     }
+  }
+
+  private void rememberNonce(String clientId, ByteString nonce) {
     if (nonce.size() != NONCE_BYTES) {
       throw Rejection.invalid("nonce must be " + NONCE_BYTES + " bytes, was " + nonce.size());
     }
