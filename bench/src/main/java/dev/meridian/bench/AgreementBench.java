@@ -62,15 +62,17 @@ public final class AgreementBench {
   private static final long LEAD = DELTA / 2;
 
   /**
-   * Admin actions: closed-loop clients by n, as many as keep the two cores short of saturation.
-   * Agreement needs its rounds on time: with 64 clients at n = 16 the CPU saturated, round
-   * messages came late, and the servers ended with different policies (2026-11-24, when each
-   * request had its own first proposer and a slot carried up to n batches; with one leader per
-   * window, 128 clients at n = 9 used ~83 % of the two cores and the servers agreed). To try others: {@code
-   * -Dmeridian.bench.admin-clients.9=N} (and {@code .16}).
+   * Admin actions: closed-loop clients by n, as many as keep the two cores short of saturation
+   * (about two thirds busy). Agreement needs its rounds on time: with 64 clients at n = 16 the
+   * CPU saturated, round messages came late, and the servers ended with different policies
+   * (2026-11-24, when a slot carried up to n batches and every server checked every request).
+   * Since f + 1 proposers check a request and the others do not (2026-11-25), an action costs
+   * about 2.5 ms of CPU at n = 9 and 4 ms at n = 16, and 256 and 128 clients use ~65 % and
+   * ~50 % of the two cores. To try others: {@code -Dmeridian.bench.admin-clients.9=N} (and
+   * {@code .16}).
    */
   private static int adminClients(int n) {
-    return Integer.getInteger("meridian.bench.admin-clients." + n, n <= 9 ? 96 : 48);
+    return Integer.getInteger("meridian.bench.admin-clients." + n, n <= 9 ? 256 : 128);
   }
   private static final java.time.Duration ADMIN_ROUND = java.time.Duration.ofMillis(100);
 
