@@ -210,6 +210,9 @@ public final class LocalGrid implements AutoCloseable {
         .servers(endpoints())
         .quorums(quorums)
         .deadline(deadline);
+    if (adminRound != null) {
+      builder.adminRound(adminRound); // admin requests to their f + 1 first proposers only
+    }
     clientKeys.forEach((id, k) -> builder.writer(id, k.verifyingKey()));
     return builder.build();
   }

@@ -99,6 +99,46 @@ class AdminActionsTest {
   }
 
   @Test
+  void aClientAsksTheFPlusOneFirstProposersAndFindsTheActionInForceAtNMinusFServers()
+      throws Exception {
+    // The client knows the round length (the local grid tells it), so it sends the request to
+    // its f + 1 = 2 first proposers only; each answers once n - f = 8 servers said they applied
+    // the slot, so the action is in force at 8 servers when the call returns.
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE)) {
+      long before = alice.callsSent();
+      assertEquals(1, alice.grant("x/", "bob", Right.READ));
+      assertEquals(2, alice.callsSent() - before);
+      int inForce = 0;
+      for (int i = 0; i < 9; i++) {
+        inForce += grid.server(i).core().policy().allows("bob", Right.READ, "x/y") ? 1 : 0;
+      }
+      assertTrue(inForce >= 8, inForce + " servers");
+    }
+  }
+
+  @Test
+  void aClientWhoseFirstProposerIsDownAsksEveryServer() throws Exception {
+    // Server (σ + 1) mod 9 proposes first the requests signed in slot σ and in slot σ + 1; it
+    // is down, so it fails the client's call, and the client asks the other servers too.
+    try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(9, 1), CLIENTS, POLICY,
+            i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new);
+        KeystoreClient alice = grid.client("alice", DEADLINE)) {
+      int down = (int) Math.floorMod(Math.floorDiv(System.currentTimeMillis(), 500L) + 1, 9L);
+      grid.stop(down);
+      long before = alice.callsSent();
+      assertEquals(1, alice.grant("x/", "bob", Right.READ));
+      assertEquals(9, alice.callsSent() - before);
+      for (int i = 0; i < 9; i++) {
+        if (i != down) {
+          assertTrue(grid.server(i).core().policy().allows("bob", Right.READ, "x/y"), "s" + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void anActionWaitsForAgreementBeyondTheOrdinaryDeadline() throws Exception {
     // Rounds of 500 ms: an action takes about 4.5 rounds (2.25 s), more than this client's
     // 1 s deadline for reads and writes. Admin actions have their own (30 s by default).

@@ -75,7 +75,15 @@ public final class AgreementNode implements AutoCloseable {
       .setRequestMarshaller(BYTES)
       .setResponseMarshaller(BYTES)
       .build();
+  /** Opaque notices between the embedding runtimes (see {@link #broadcastNotice}). */
+  static final MethodDescriptor<byte[], byte[]> NOTICE = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.UNARY)
+      .setFullMethodName("meridian.v1.Agreement/Notice")
+      .setRequestMarshaller(BYTES)
+      .setResponseMarshaller(BYTES)
+      .build();
   private static final byte[] EMPTY = new byte[0];
+  private volatile java.util.function.Consumer<byte[]> notices = bytes -> { };
 
   private final int self;
   private final SigningKey key;
@@ -177,6 +185,15 @@ public final class AgreementNode implements AutoCloseable {
     this.service = ServerServiceDefinition.builder("meridian.v1.Agreement")
         .addMethod(ROUND, ServerCalls.asyncUnaryCall((bytes, reply) -> {
           onMessage(bytes);
+          reply.onNext(EMPTY);
+          reply.onCompleted();
+        }))
+        .addMethod(NOTICE, ServerCalls.asyncUnaryCall((bytes, reply) -> {
+          try {
+            notices.accept(bytes);
+          } catch (RuntimeException e) {
+            refused.increment(); // the handler's to judge; a bad notice costs the sender only
+          }
           reply.onNext(EMPTY);
           reply.onCompleted();
         }))
@@ -440,6 +457,30 @@ public final class AgreementNode implements AutoCloseable {
         ClientCalls.futureUnaryCall(c[i].newCall(ROUND, CallOptions.DEFAULT.withWaitForReady()
             .withDeadlineAfter(Math.max(1, 4 * roundNanos), TimeUnit.NANOSECONDS)), bytes);
 
+      }
+    }
+  }
+
+  /**
+   * Hands every notice another process sends ({@link #broadcastNotice}) to {@code handler}, on a
+   * gRPC thread. Notices are opaque here: the handler authenticates them.
+   */
+  public void onNotice(java.util.function.Consumer<byte[]> handler) {
+    this.notices = Objects.requireNonNull(handler, "handler");
+  }
+
+  /**
+   * Sends {@code bytes} to every other process's notice handler, once and without waiting (a
+   * process that is down misses it). For the embedding runtime's own messages, which ride on the
+   * agreement's connections; they are not part of any instance and count as messages sent.
+   */
+  public void broadcastNotice(byte[] bytes) {
+    ManagedChannel[] c = channels;
+    for (int i = 0; i < c.length; i++) {
+      if (c[i] != null) {
+        sent.increment();
+        ClientCalls.futureUnaryCall(c[i].newCall(NOTICE, CallOptions.DEFAULT
+            .withDeadlineAfter(Math.max(1, 4 * roundNanos), TimeUnit.NANOSECONDS)), bytes);
       }
     }
   }

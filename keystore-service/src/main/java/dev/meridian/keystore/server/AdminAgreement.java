@@ -61,11 +61,14 @@ import java.util.logging.Logger;
  * apply the same actions in the same order and hold the same policy. Reads and writes never wait
  * for any of this: they read the policy in force.
  *
- * <p>A client sends its signed request to every server and trusts an outcome f + 1 servers
- * signed: one of them is correct, and what one correct server applied in slot k every correct
- * server applied in slot k. A request that reaches at least one correct server is decided, since
- * that server proposes it (validity). Applied actions are stored before they are answered, and
- * replayed at restart.
+ * <p>A client sends its signed request to its f + 1 first proposers (or to every server) and
+ * trusts an outcome f + 1 servers signed: one of them is correct, and what one correct server
+ * applied in slot k every correct server applied in slot k. A request that reaches at least one
+ * correct proposer is decided (validity). Applied actions are stored before they are answered,
+ * and replayed at restart. After applying a slot, each server tells the others so (a signed
+ * {@code SlotApplied} notice on the agreement connections), and answers "applied" once n − f
+ * servers did (or after {@link #APPLY_GRACE_NANOS}): a client that asked only f + 1 servers
+ * still finds the action in force at n − f.
  *
  * <p>Failure model and limits: up to f servers Byzantine; clocks within ε of each other and
  * messages delivered within Δ − 2ε (otherwise a correct server may miss a slot's value and, with
@@ -139,6 +142,19 @@ public final class AdminAgreement implements AutoCloseable {
       this.verified = verified;
     }
   }
+  /**
+   * Guarded by this: per recent slot, the servers known to have applied it (this one, and those
+   * whose signed notices said so), and the outcomes applied here not yet answered because fewer
+   * than n − f had ({@link #appliedHere}).
+   */
+  private final Map<Long, java.util.BitSet> appliedBy = new java.util.HashMap<>();
+  private final Map<Long, List<AdminLedger.Outcome>> unanswered = new java.util.HashMap<>();
+  /** Slots back from now whose notices are still kept. */
+  private static final long NOTICE_SLOTS = 64;
+  /** How long an applied action waits for n − f servers to say they applied it too. */
+  static final long APPLY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /** Whether the agreement connections were set up and used once ({@link #connect}). */
+  private volatile boolean connected;
   /** Warnings about late messages: a few, not one per message. */
   private final java.util.concurrent.Semaphore lateWarnings = new java.util.concurrent.Semaphore(3);
   private long storedCount;
@@ -177,6 +193,7 @@ public final class AdminAgreement implements AutoCloseable {
     replay();
     publish.accept(ledger.policy());
     this.node = AgreementNode.embedded(self, key, roundNanos, clockNanos, security);
+    node.onNotice(this::onSlotApplied);
     node.directory(this::lookup);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "admin-agreement-s" + self);
@@ -194,6 +211,21 @@ public final class AdminAgreement implements AutoCloseable {
   /** Connects to every server (index order; this one's own entry is ignored). */
   void connect(List<InetSocketAddress> servers) {
     node.connect(servers);
+    // Connected and used once now, in the background, not by the first slot's round messages:
+    // n - 1 connections set up and gRPC's call path loaded while a round runs made the first
+    // busy slot's messages tens of ms late under load, and a late message can cost agreement.
+    // Until then this server proposes nothing (requests wait; at most 10 s if a peer is down).
+    Thread warm = new Thread(() -> {
+      try {
+        node.awaitConnected(TimeUnit.SECONDS.toNanos(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        connected = true;
+      }
+    }, "admin-agreement-s" + self + "-connect");
+    warm.setDaemon(true);
+    warm.start();
     ShareRefresher r = refresher;
     if (r != null) {
       r.connect(servers, security);
@@ -338,6 +370,9 @@ public final class AdminAgreement implements AutoCloseable {
   }
 
   private synchronized void propose(long slot) {
+    if (!connected) {
+      return; // see connect
+    }
     ShareRefresher r = refresher;
     Optional<dev.meridian.proto.v1.RefreshVote> vote =
         r == null ? Optional.empty() : r.voteFor(slot);
@@ -435,8 +470,103 @@ public final class AdminAgreement implements AutoCloseable {
    */
   private void answer(AdminLedger.Outcome outcome) {
     List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(outcome.id());
-    if (waiting != null) {
-      waiting.forEach(w -> w.complete(outcome));
+    if (waiting == null) {
+      return;
+    }
+    // Completed on the timer thread once it leaves this lock: each completion signs the outcome
+    // and writes the reply, which must hold up neither the lock (gRPC threads take it for every
+    // admin call) nor the gRPC thread a notice came in on (it carries round messages too).
+    Runnable complete = () -> waiting.forEach(w -> w.complete(outcome));
+    try {
+      timer.execute(complete);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      complete.run();
+    }
+  }
+
+  /**
+   * Slot {@code slot}'s requests were applied here with these outcomes (guarded by this): tells
+   * the other servers, and answers the waiting clients once n − f servers, this one included,
+   * applied the slot (refusals at once: they changed nothing), or {@link #APPLY_GRACE_NANOS}
+   * after this server did. So a client told "applied" by a correct server finds the action in
+   * force at n − f servers, not just at the f + 1 it may have asked.
+   */
+  private void appliedHere(long slot, List<AdminLedger.Outcome> outcomes) {
+    if (outcomes.isEmpty()) {
+      return;
+    }
+    appliedBy.computeIfAbsent(slot, k -> new java.util.BitSet()).set(self);
+    long oldest = slot - NOTICE_SLOTS;
+    appliedBy.keySet().removeIf(k -> k < oldest);
+    List<AdminLedger.Outcome> held = new ArrayList<>();
+    for (AdminLedger.Outcome outcome : outcomes) {
+      if (outcome.applied() && !inForceAtEnough(slot)) {
+        held.add(outcome);
+      } else {
+        answer(outcome);
+      }
+    }
+    if (!held.isEmpty()) {
+      unanswered.computeIfAbsent(slot, k -> new ArrayList<>()).addAll(held);
+      timer.schedule(() -> answerSlot(slot), APPLY_GRACE_NANOS, TimeUnit.NANOSECONDS);
+    }
+    byte[] body = dev.meridian.proto.v1.SlotAppliedBody.newBuilder()
+        .setServerId(serverIds.get(self)).setSlot(slot).setPolicySequence(ledger.sequence())
+        .build().toByteArray();
+    node.broadcastNotice(dev.meridian.proto.v1.SlotApplied.newBuilder()
+        .setBody(ByteString.copyFrom(body)).setSignature(ByteString.copyFrom(key.sign(body)))
+        .build().toByteArray());
+  }
+
+  /** Whether n − f servers (this one included) said they applied {@code slot}; guarded by this. */
+  private boolean inForceAtEnough(long slot) {
+    java.util.BitSet by = appliedBy.get(slot);
+    return by != null && by.cardinality() >= serverKeys.size() - f;
+  }
+
+  /** Answers the clients still waiting for slot {@code slot}'s actions. */
+  private synchronized void answerSlot(long slot) {
+    List<AdminLedger.Outcome> held = unanswered.remove(slot);
+    if (held != null) {
+      held.forEach(this::answer);
+    }
+  }
+
+  /**
+   * Another server's {@link dev.meridian.proto.v1.SlotApplied}: counted if it is signed by the
+   * server it names and about a recent slot (bounded memory); checked only while the count of
+   * its slot is short of n − f, beyond which it changes nothing.
+   */
+  private void onSlotApplied(byte[] bytes) {
+    dev.meridian.proto.v1.SlotApplied notice;
+    dev.meridian.proto.v1.SlotAppliedBody body;
+    try {
+      notice = dev.meridian.proto.v1.SlotApplied.parseFrom(bytes);
+      body = dev.meridian.proto.v1.SlotAppliedBody.parseFrom(notice.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      return;
+    }
+    int from = serverIds.indexOf(body.getServerId());
+    long slot = body.getSlot();
+    long now = Math.floorDiv(clockNanos.getAsLong(), roundNanos);
+    if (from < 0 || from == self || slot < now - NOTICE_SLOTS || slot > now + 1) {
+      return;
+    }
+    synchronized (this) {
+      java.util.BitSet by = appliedBy.get(slot);
+      if (inForceAtEnough(slot) || (by != null && by.get(from))) {
+        return;
+      }
+    }
+    if (!serverKeys.get(from).verify(notice.getBody().toByteArray(),
+        notice.getSignature().toByteArray())) {
+      return;
+    }
+    synchronized (this) {
+      appliedBy.computeIfAbsent(slot, k -> new java.util.BitSet()).set(from);
+      if (inForceAtEnough(slot)) {
+        answerSlot(slot);
+      }
     }
   }
 
@@ -585,7 +715,7 @@ public final class AdminAgreement implements AutoCloseable {
       if (!ledger.policy().equals(before)) {
         publish.accept(ledger.policy());
       }
-      answers.forEach(this::answer);
+      appliedHere(slot, answers);
       if (refreshes != null) {
         refreshes.slotClosed(slot);
       }

@@ -74,6 +74,42 @@ class AgreementNodeTest {
   }
 
   @Test
+  void aNoticeReachesEveryOtherProcessAndAThrowingHandlerHarmsNothing() throws Exception {
+    start(3);
+    List<java.util.concurrent.LinkedBlockingQueue<String>> heard = new ArrayList<>();
+    for (AgreementNode node : nodes) {
+      java.util.concurrent.LinkedBlockingQueue<String> q =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      heard.add(q);
+      node.onNotice(bytes -> {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        q.add(text);
+        if (text.equals("bad")) {
+          throw new IllegalArgumentException("the runtime refuses it"); // counted, not fatal
+        }
+      });
+    }
+    nodes.get(0).broadcastNotice("bad".getBytes(StandardCharsets.UTF_8));
+    nodes.get(0).broadcastNotice("slot 7 applied".getBytes(StandardCharsets.UTF_8));
+    for (int i = 1; i < 3; i++) {
+      java.util.Set<String> got = new java.util.HashSet<>();
+      got.add(heard.get(i).poll(10, TimeUnit.SECONDS));
+      got.add(heard.get(i).poll(10, TimeUnit.SECONDS));
+      assertEquals(java.util.Set.of("bad", "slot 7 applied"), got);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (nodes.get(i).refusedMessages() == 0 && System.nanoTime() < until) {
+        Thread.sleep(5); // counted just after the handler threw
+      }
+      assertEquals(1, nodes.get(i).refusedMessages());
+    }
+    assertEquals(null, heard.get(0).poll(200, TimeUnit.MILLISECONDS)); // not to itself
+    // ... and agreement still runs among them.
+    for (CompletableFuture<Decision> d : run("after-notices", 1, 1, List.of(0, 1, 2))) {
+      assertEquals(Optional.of(GRANT), d.get(10, TimeUnit.SECONDS).value());
+    }
+  }
+
+  @Test
   void everyProcessDecidesTheSendersValueAfterFPlusOneRounds() throws Exception {
     start(4);
     for (CompletableFuture<Decision> d : run("action-1", 1, 0, List.of(0, 1, 2, 3))) {
