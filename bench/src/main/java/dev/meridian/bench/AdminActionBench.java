@@ -58,8 +58,9 @@ final class AdminActionBench {
         handles.add(grid.client("c" + c, Duration.ofSeconds(20)));
       }
       ExecutorService pool = Executors.newFixedThreadPool(clients);
+      Load load = new Load(handles, pool, round);
       try {
-        warmUp(handles, pool, length, n, out);
+        warmUp(length, n, load.rampedUp, out);
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory
             .getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
@@ -67,22 +68,22 @@ final class AdminActionBench {
         long made0 = SigningKey.signaturesSoFar();
         long calls0 = handles.stream().mapToLong(KeystoreClient::callsSent).sum();
         long relayed0 = agreementMessages(grid, n);
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        long began = System.nanoTime();
-        long failures = run(handles, pool, TimeUnit.SECONDS.toNanos(length.measureSeconds),
-            latencies);
+        long began = load.measureFor(TimeUnit.SECONDS.toNanos(length.measureSeconds));
         double seconds = (System.nanoTime() - began) / 1e9;
-        long actions = latencies.size();
+        long cpu = os.getProcessCpuTime() - cpu0;
+        long actions = load.latencies.size();
         double per = Math.max(1, actions);
         double checked = (VerifyingKey.verificationsSoFar() - checked0) / per;
         double made = (SigningKey.signaturesSoFar() - made0) / per;
         double calls = (handles.stream().mapToLong(KeystoreClient::callsSent).sum() - calls0) / per;
         double relayed = (agreementMessages(grid, n) - relayed0) / per;
-        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        long failures = load.failures.get();
+        load.stop();
+        long[] sorted = load.latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         boolean agree = serversAgree(grid, n);
         Figures fig = new Figures(n, f, actions / seconds, percentile(sorted, 0.5) / 1e6,
-            percentile(sorted, 0.99) / 1e6,
-            actions == 0 ? 0 : (os.getProcessCpuTime() - cpu0) / 1e6 / actions, failures, agree);
+            percentile(sorted, 0.99) / 1e6, actions == 0 ? 0 : cpu / 1e6 / actions, failures,
+            agree);
         out.printf(Locale.ROOT, "n=%d f=%d admin_actions_per_s=%.0f p50_ms=%.1f p99_ms=%.1f"
             + " (Δ = %d ms, %d closed-loop clients, grant/revoke through the key servers)"
             + " cpu_ms_per_action=%.2f failures=%d servers_agree=%s (%d actions applied)%n",
@@ -95,6 +96,7 @@ final class AdminActionBench {
             relayed);
         return fig;
       } finally {
+        load.stop();
         pool.shutdownNow();
         handles.forEach(KeystoreClient::close);
       }
@@ -102,23 +104,22 @@ final class AdminActionBench {
   }
 
   /**
-   * Runs the clients for at least the warm-up and until two one-second slices in a row spent
-   * under 5 % of their time compiling with no C2 compilation queued (at most 60 s, 10 s with
-   * --quick), as the bare broadcasts do: with a 5 s warm-up the JIT compilers still took about
-   * a third of the CPU in the measured window (JFR, 2026-11-25), which is not the cost of an
-   * admin action.
+   * Waits at least the warm-up and the clients' ramp-up, and until two one-second slices in a row spent under 5 % of their
+   * time compiling with no C2 compilation queued (at most 60 s, 10 s with --quick), as the bare
+   * broadcasts do: with a 5 s warm-up the JIT compilers still took about a third of the CPU in
+   * the measured window (JFR, 2026-11-25), which is not the cost of an admin action.
    */
-  private static void warmUp(List<KeystoreClient> handles, ExecutorService pool,
-      AgreementBench.Length length, int n, PrintStream out) throws Exception {
+  private static void warmUp(AgreementBench.Length length, int n, long rampedUp,
+      PrintStream out) throws InterruptedException {
     java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     long begin = System.nanoTime();
-    long minEnd = begin + TimeUnit.SECONDS.toNanos(length.warmUpSeconds);
+    long minEnd = Math.max(rampedUp, begin + TimeUnit.SECONDS.toNanos(length.warmUpSeconds));
     long maxEnd = begin + TimeUnit.SECONDS.toNanos(length == AgreementBench.Length.QUICK ? 10 : 60);
     int quiet = 0;
     while (System.nanoTime() < maxEnd && (System.nanoTime() < minEnd || quiet < 2)) {
       long jitBefore = jit.getTotalCompilationTime();
       long t0 = System.nanoTime();
-      run(handles, pool, TimeUnit.SECONDS.toNanos(1), null);
+      Thread.sleep(1000);
       double share = (jit.getTotalCompilationTime() - jitBefore) * 1e6 / (System.nanoTime() - t0);
       quiet = share < 0.05 && JitActivity.c2Pending() <= 0 ? quiet + 1 : 0;
     }
@@ -126,40 +127,86 @@ final class AdminActionBench {
         (System.nanoTime() - begin) / 1e9, quiet >= 2 ? "JIT settled" : "JIT NOT settled");
   }
 
-  /** Every client grants and revokes in a loop for {@code nanos}; returns the failures. */
-  private static long run(List<KeystoreClient> clients, ExecutorService pool, long nanos,
-      ConcurrentLinkedQueue<Long> latencies) throws Exception {
-    long end = System.nanoTime() + nanos;
-    AtomicLong failures = new AtomicLong();
-    List<Future<?>> running = new ArrayList<>();
-    for (int c = 0; c < clients.size(); c++) {
-      KeystoreClient client = clients.get(c);
-      String prefix = "c" + c + "/";
-      running.add(pool.submit(() -> {
-        boolean grant = true;
-        while (System.nanoTime() < end) {
-          long t0 = System.nanoTime();
-          try {
-            if (grant) {
-              client.grant(prefix, "root", AccessPolicy.Right.READ);
-            } else {
-              client.revoke(prefix, "root", AccessPolicy.Right.READ);
-            }
-            if (latencies != null) {
-              latencies.add(System.nanoTime() - t0);
-            }
-          } catch (KeystoreException e) {
-            failures.incrementAndGet();
+  /**
+   * The closed-loop clients, started once and running through the warm-up and the measurement:
+   * each grants and revokes a right on its own prefix, over and over. Their starts ramp up, and
+   * they are never stopped and restarted together, since a burst of hundreds of requests at one
+   * instant delays round messages on two cores by more than Δ.
+   */
+  private static final class Load {
+    final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+    final AtomicLong failures = new AtomicLong();
+    private volatile boolean stop;
+    private volatile long measureFrom = Long.MAX_VALUE;
+    private volatile long measureTo = Long.MAX_VALUE;
+    private final List<Future<?>> running = new ArrayList<>();
+    /** When the last client starts. */
+    final long rampedUp;
+    private static final long ALONE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long RAMP_NANOS = TimeUnit.SECONDS.toNanos(8);
+
+    Load(List<KeystoreClient> clients, ExecutorService pool, Duration round) {
+      long start = System.nanoTime();
+      rampedUp = start + ALONE_NANOS + RAMP_NANOS;
+      for (int c = 0; c < clients.size(); c++) {
+        KeystoreClient client = clients.get(c);
+        String prefix = "c" + c + "/";
+        // One client alone at first, then the rest over RAMP_NANOS: a cold JVM (interpreted
+        // code, compilers busy) answering hundreds of clients at once ran round messages
+        // 0.1-0.6 s late in the grid's first second, and the servers missed a slot and
+        // disagreed (2026-11-25).
+        long at = c == 0 ? start
+            : start + ALONE_NANOS + RAMP_NANOS * c / clients.size();
+        running.add(pool.submit(() -> {
+          long wait = at - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
           }
-          grant = !grant;
-        }
-        return null;
-      }));
+          boolean grant = true;
+          while (!stop) {
+            long t0 = System.nanoTime();
+            boolean failed = false;
+            try {
+              if (grant) {
+                client.grant(prefix, "root", AccessPolicy.Right.READ);
+              } else {
+                client.revoke(prefix, "root", AccessPolicy.Right.READ);
+              }
+            } catch (KeystoreException e) {
+              failed = true;
+            }
+            long t1 = System.nanoTime();
+            // An action counts if it completed within the measured window.
+            if (t1 >= measureFrom && t1 < measureTo) {
+              if (failed) {
+                failures.incrementAndGet();
+              } else {
+                latencies.add(t1 - t0);
+              }
+            }
+            grant = !grant;
+          }
+          return null;
+        }));
+      }
     }
-    for (Future<?> f : running) {
-      f.get();
+
+    /** Counts the actions completed in the next {@code nanos}; returns when the window began. */
+    long measureFor(long nanos) throws InterruptedException {
+      long from = System.nanoTime();
+      measureFrom = from;
+      TimeUnit.NANOSECONDS.sleep(nanos);
+      measureTo = System.nanoTime();
+      return from;
     }
-    return failures.get();
+
+    void stop() throws Exception {
+      stop = true;
+      for (Future<?> f : running) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      running.clear();
+    }
   }
 
   private static long agreementMessages(LocalGrid grid, int n) {

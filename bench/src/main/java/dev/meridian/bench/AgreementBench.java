@@ -66,10 +66,11 @@ public final class AgreementBench {
    * (about two thirds busy). Agreement needs its rounds on time: with 64 clients at n = 16 the
    * CPU saturated, round messages came late, and the servers ended with different policies
    * (2026-11-24, when a slot carried up to n batches and every server checked every request).
-   * Since f + 1 proposers check a request and the others do not (2026-11-25), an action costs
-   * about 2.5 ms of CPU at n = 9 and 4 ms at n = 16, and 256 and 128 clients use ~65 % and
-   * ~50 % of the two cores. To try others: {@code -Dmeridian.bench.admin-clients.9=N} (and
-   * {@code .16}).
+   * Since a request goes to its f + 1 proposers only (2026-11-25), an action costs about 1.7 ms
+   * of CPU at n = 9 and 3.4 ms at n = 16, and 256 and 128 clients use about half of the two
+   * cores. Time, not CPU, is the limit: with 384 clients at n = 9 this JVM's young GC pauses
+   * (45–110 ms) made round messages later than Δ and the servers disagreed. To try others:
+   * {@code -Dmeridian.bench.admin-clients.9=N} (and {@code .16}).
    */
   private static int adminClients(int n) {
     return Integer.getInteger("meridian.bench.admin-clients." + n, n <= 9 ? 256 : 128);
