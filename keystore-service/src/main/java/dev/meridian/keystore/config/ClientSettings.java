@@ -135,6 +135,9 @@ public record ClientSettings(String clientId, SigningKey signingKey, QuorumSyste
         .servers(servers)
         .quorums(quorums)
         .deadline(deadline)
+        // Servers started from config files agree in rounds of this length, so an admin request
+        // goes to its f + 1 first proposers only (KeystoreClient.Builder#adminRound).
+        .adminRound(dev.meridian.keystore.server.KeyServer.AdminSettings.DEFAULT_ROUND)
         .transportSecurity(transportSecurity);
     writers.forEach(builder::writer);
     return builder.build();
