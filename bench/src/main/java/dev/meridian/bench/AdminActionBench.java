@@ -50,6 +50,7 @@ final class AdminActionBench {
       ids.add(id);
       rules.add(new AccessPolicy.Rule(id + "/", Set.of(), Set.of(), Set.of(id)));
     }
+    warmEd25519();
     try (LocalGrid grid = LocalGrid.start(QuorumSystems.gridCr(n, f), ids,
         AccessPolicy.of(rules), i -> new InMemoryRecordStore(), i -> KeystoreGrpcService::new,
         round)) {
@@ -90,6 +91,9 @@ final class AdminActionBench {
             n, f, fig.perSecond, fig.p50Ms, fig.p99Ms, round.toMillis(), clients,
             fig.cpuMsPerAction, failures, agree ? "yes" : "NO",
             grid.server(0).adminSequence());
+        if (load.firstFailure.get() != null) {
+          out.printf(Locale.ROOT, "n=%d first failure: %s%n", n, load.firstFailure.get());
+        }
         out.printf(Locale.ROOT, "n=%d where the time goes, per admin action (all %d servers and"
             + " the clients, counted): Ed25519 checks %.1f, Ed25519 signatures %.1f, client calls"
             + " %.1f, agreement messages between servers %.1f%n", n, n, checked, made, calls,
@@ -104,6 +108,25 @@ final class AdminActionBench {
   }
 
   /**
+   * Signs and checks a few thousand times before the grid starts. Interpreted, one Ed25519
+   * check takes tens of ms, and the first busy slot of a cold JVM ran its round messages up to
+   * 105 ms late with a single client, which can cost the servers their agreement at Δ = 100 ms.
+   */
+  private static void warmEd25519() {
+    SigningKey key = SigningKey.generate(new java.security.SecureRandom());
+    VerifyingKey verifying = key.verifyingKey();
+    byte[] message = new byte[160];
+    boolean ok = true;
+    for (int i = 0; i < 3000; i++) {
+      message[i % message.length]++;
+      ok &= verifying.verify(message, key.sign(message));
+    }
+    if (!ok) {
+      throw new IllegalStateException("Ed25519 does not verify its own signatures");
+    }
+  }
+
+  /**
    * Waits at least the warm-up and the clients' ramp-up, and until two one-second slices in a row spent under 5 % of their
    * time compiling with no C2 compilation queued (at most 60 s, 10 s with --quick), as the bare
    * broadcasts do: with a 5 s warm-up the JIT compilers still took about a third of the CPU in
@@ -114,7 +137,8 @@ final class AdminActionBench {
     java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     long begin = System.nanoTime();
     long minEnd = Math.max(rampedUp, begin + TimeUnit.SECONDS.toNanos(length.warmUpSeconds));
-    long maxEnd = begin + TimeUnit.SECONDS.toNanos(length == AgreementBench.Length.QUICK ? 10 : 60);
+    long maxEnd = Math.max(rampedUp,
+        begin + TimeUnit.SECONDS.toNanos(length == AgreementBench.Length.QUICK ? 10 : 60));
     int quiet = 0;
     while (System.nanoTime() < maxEnd && (System.nanoTime() < minEnd || quiet < 2)) {
       long jitBefore = jit.getTotalCompilationTime();
@@ -136,6 +160,8 @@ final class AdminActionBench {
   private static final class Load {
     final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
     final AtomicLong failures = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicReference<String> firstFailure =
+        new java.util.concurrent.atomic.AtomicReference<>();
     private volatile boolean stop;
     private volatile long measureFrom = Long.MAX_VALUE;
     private volatile long measureTo = Long.MAX_VALUE;
@@ -165,7 +191,7 @@ final class AdminActionBench {
           boolean grant = true;
           while (!stop) {
             long t0 = System.nanoTime();
-            boolean failed = false;
+            KeystoreException failed = null;
             try {
               if (grant) {
                 client.grant(prefix, "root", AccessPolicy.Right.READ);
@@ -173,13 +199,14 @@ final class AdminActionBench {
                 client.revoke(prefix, "root", AccessPolicy.Right.READ);
               }
             } catch (KeystoreException e) {
-              failed = true;
+              failed = e;
             }
             long t1 = System.nanoTime();
             // An action counts if it completed within the measured window.
             if (t1 >= measureFrom && t1 < measureTo) {
-              if (failed) {
+              if (failed != null) {
                 failures.incrementAndGet();
+                firstFailure.compareAndSet(null, failed.code() + ": " + failed.getMessage());
               } else {
                 latencies.add(t1 - t0);
               }

@@ -301,8 +301,7 @@ public final class AdminAgreement implements AutoCloseable {
     if (known != null) {
       return CompletableFuture.completedFuture(known);
     }
-    byte[] hash = Hashes.sha256(request.getBody().toByteArray());
-    String id = HexFormat.of().formatHex(hash);
+    String id = idOf(request);
     Pending held = pending.get(id);
     if (held == null && pending.size() >= MAX_PENDING) {
       throw Rejection.exhausted(MAX_PENDING + " admin requests are already waiting at this server");
@@ -570,10 +569,14 @@ public final class AdminAgreement implements AutoCloseable {
     }
   }
 
+  /** The key of a request's waiters and outcome ({@link AdminLedger.Outcome#id}). */
+  private static String idOf(SignedRequest request) {
+    return HexFormat.of().formatHex(Hashes.sha256(request.getBody().toByteArray()));
+  }
+
   /** Fails whoever waits here for {@code p}'s outcome; guarded by this. */
   private void failWaiters(Pending p, String why) {
-    String id = HexFormat.of().formatHex(Hashes.sha256(p.request.getBody().toByteArray()));
-    List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(id);
+    List<CompletableFuture<AdminLedger.Outcome>> waiting = waiters.remove(idOf(p.request));
     if (waiting != null) {
       waiting.forEach(w -> w.completeExceptionally(Rejection.unauthenticated(why)));
     }
