@@ -69,20 +69,20 @@ public final class AgreementNode implements AutoCloseable {
           }
         }
       };
-  static final MethodDescriptor<byte[], byte[]> ROUND = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName("meridian.v1.Agreement/Round")
-      .setRequestMarshaller(BYTES)
-      .setResponseMarshaller(BYTES)
-      .build();
+  static final MethodDescriptor<byte[], byte[]> ROUND = unaryBytes("Round");
   /** Opaque notices between the embedding runtimes (see {@link #broadcastNotice}). */
-  static final MethodDescriptor<byte[], byte[]> NOTICE = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName("meridian.v1.Agreement/Notice")
-      .setRequestMarshaller(BYTES)
-      .setResponseMarshaller(BYTES)
-      .build();
+  static final MethodDescriptor<byte[], byte[]> NOTICE = unaryBytes("Notice");
   private static final byte[] EMPTY = new byte[0];
+
+  /** A unary method of the agreement service carrying raw bytes each way. */
+  private static MethodDescriptor<byte[], byte[]> unaryBytes(String name) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("meridian.v1.Agreement/" + name)
+        .setRequestMarshaller(BYTES)
+        .setResponseMarshaller(BYTES)
+        .build();
+  }
   private volatile java.util.function.Consumer<byte[]> notices = bytes -> { };
 
   private final int self;
