@@ -435,23 +435,20 @@ public final class KeystoreClient implements AutoCloseable {
 
   /**
    * The servers an admin request signed at {@code timestampMillis} goes to first: the f + 1
-   * proposers of its first window if the round length is known, the same rule the servers use
-   * (windows start two slots after the slot σ of the timestamp; the first one's proposers are
-   * (σ + j) mod n, j = 0 … f), else every server.
+   * proposers of its first window (the servers' own rule, {@link
+   * dev.meridian.keystore.server.AdminAgreement#proposes}, for the slot σ of the timestamp and
+   * the window's first slot σ + 2) if the round length is known, else every server.
    */
   private List<Integer> firstAsked(long timestampMillis) {
     int n = servers.size();
+    long signed = adminRound == null ? 0
+        : Math.floorDiv(Math.multiplyExact(timestampMillis, 1_000_000L), adminRound.toNanos());
     List<Integer> out = new ArrayList<>();
-    if (adminRound == null || quorums.f() + 1 >= n) {
-      for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++) {
+      if (adminRound == null || dev.meridian.keystore.server.AdminAgreement.proposes(signed,
+          signed + 2, quorums.f(), n, i)) {
         out.add(i);
       }
-      return out;
-    }
-    long slot = Math.floorDiv(Math.multiplyExact(timestampMillis, 1_000_000L),
-        adminRound.toNanos());
-    for (int j = 0; j <= quorums.f(); j++) {
-      out.add((int) Math.floorMod(slot + j, (long) n));
     }
     return out;
   }

@@ -435,7 +435,7 @@ public final class AdminAgreement implements AutoCloseable {
    * (s + f + 1.5)·Δ and the next window's first proposing tick is at (s + f + 2.5)·Δ, so a
    * correct proposer's requests are gone before the next window would propose them again.
    */
-  static boolean proposes(long signedSlot, long slot, int f, int n, int server) {
+  public static boolean proposes(long signedSlot, long slot, int f, int n, int server) {
     long first = signedSlot + 2;
     if (slot < first) {
       return false;
